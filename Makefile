@@ -1,0 +1,59 @@
+# Makefile
+#	  Build zvec with PGXS: `make`, `make install`, `make installcheck`.
+#
+# Copyright (c) 2026, the zvec developers
+#
+# Tests:
+#	installcheck   pg_regress (sql/ -> expected/) against a running server,
+#	               then the Perl TAP tests in test/t/ (their own clusters)
+#	kernelcheck    the distance-kernel accuracy test (no server needed)
+#	pgtapcheck     the pgTAP catalog-contract suite in test/pgtap/ (pg_prove)
+#
+# CI passes COPT='-Werror' and COPT='-Werror -DUSE_ASSERT_CHECKING'.
+
+EXTENSION = zvec
+EXTVERSION = 0.1.0
+MODULE_big = zvec
+PGFILEDESC = "zvec - vector type and vector index access method"
+
+OBJS = \
+	src/zvec.o \
+	src/guc.o \
+	src/type/vector.o \
+	src/type/distance.o \
+	src/memory/cgroup.o \
+	src/memory/governor.o
+
+HEADERS = $(wildcard src/*.h src/*/*.h)
+
+DATA = $(wildcard sql/zvec--*.sql)
+
+# Every sql/<name>.sql except the install and upgrade scripts is a
+# pg_regress test; each runs in a database where zvec is already created.
+REGRESS = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/zvec--%.sql,$(wildcard sql/*.sql))))
+REGRESS_OPTS = --load-extension=zvec
+
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+
+EXTRA_CLEAN = test/kernels/kernel_test results regression.diffs regression.out tmp_check
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# The kernel test links the portable and SIMD kernels without a server.
+test/kernels/kernel_test: test/kernels/kernel_test.c src/type/distance.c src/type/distance.h
+	$(CC) -O2 -g -std=gnu99 -Wall -Wextra -I$(srcdir)/src $(COPT) -o $@ \
+		test/kernels/kernel_test.c src/type/distance.c -lm
+
+kernelcheck: test/kernels/kernel_test
+	$(PROVE) $(PROVE_FLAGS) --exec '' test/kernels/kernel_test
+
+pgtapcheck:
+	pg_prove $(PG_PROVE_FLAGS) test/pgtap/*.sql
+
+.PHONY: kernelcheck pgtapcheck
