@@ -16,13 +16,8 @@ EXTVERSION = 0.1.0
 MODULE_big = zvec
 PGFILEDESC = "zvec - vector type and vector index access method"
 
-OBJS = \
-	src/zvec.o \
-	src/guc.o \
-	src/type/vector.o \
-	src/type/distance.o \
-	src/memory/cgroup.o \
-	src/memory/governor.o
+# Every C file under src/ is part of the module.
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 
 HEADERS = $(wildcard src/*.h src/*/*.h)
 
