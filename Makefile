@@ -34,7 +34,7 @@ PROVE_TESTS = test/t/*.pl
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 
-EXTRA_CLEAN = test/kernels/kernel_test results regression.diffs regression.out tmp_check
+EXTRA_CLEAN = test/kernels/kernel_test bench/kernel_bench results regression.diffs regression.out tmp_check
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -52,3 +52,12 @@ pgtapcheck:
 	pg_prove $(PG_PROVE_FLAGS) test/pgtap/*.sql
 
 .PHONY: kernelcheck pgtapcheck
+
+# Kernel micro-benchmark (timing lives in bench/, never in a test).
+bench/kernel_bench: bench/kernel_bench.c src/type/distance.c src/type/distance.h
+	$(CC) -O2 -std=gnu99 -Wall -Wextra -I$(srcdir)/src $(COPT) -o $@ bench/kernel_bench.c src/type/distance.c -lm
+
+kernelbench: bench/kernel_bench
+	bench/kernel_bench
+
+.PHONY: kernelbench

@@ -26,7 +26,7 @@ SELECT '[1,2,3]'::vector;
 SELECT '[-1,-2,-3]'::vector;
 SELECT '[1.,2.,3.]'::vector;
 SELECT ' [ 1,  2 ,    3  ] '::vector;
-SELECT E'\t[\n1\r,\f2\v]\n'::vector;
+SELECT (E'\t[\n1\r,\f2' || chr(11) || E']\n')::vector;
 SELECT '[1,2.5,-3e-2]'::vector;
 SELECT '[+1,1E2,0x10]'::vector;
 SELECT '[1.23456]'::vector;
@@ -112,6 +112,18 @@ SELECT pg_typeof(v), format_type(atttypid, atttypmod)
 FROM vector_io_t, pg_attribute
 WHERE attrelid = 'vector_io_t'::regclass AND attname = 'v' AND id = 1;
 DROP TABLE vector_io_t;
+
+-- large values are stored out of line (STORAGE external) and read back intact
+CREATE TABLE vector_io_toast (v vector);
+INSERT INTO vector_io_toast
+SELECT array_agg((i % 97) * 0.5 - 20)::vector FROM generate_series(1, 16000) i;
+SELECT pg_column_size(v) AS stored_bytes, vector_dims(v),
+       v = (SELECT array_agg((i % 97) * 0.5 - 20)::vector FROM generate_series(1, 16000) i) AS same,
+       subvector(v, 15998, 3)
+FROM vector_io_toast;
+SELECT pg_relation_size(reltoastrelid) > 0 AS toasted
+FROM pg_class WHERE oid = 'vector_io_toast'::regclass;
+DROP TABLE vector_io_toast;
 
 -- the type's catalog entry: variable length, external storage, int alignment
 SELECT typlen, typstorage, typalign, typinput, typoutput, typreceive, typsend, typmodin

@@ -294,7 +294,7 @@ static const DistanceKernels distance_portable = {
 #define ZVEC_TARGET_AVX512 __attribute__((target("avx512f")))
 
 /*
- * AVX2+FMA kernels: 8 floats per register, four (cosine: two times three)
+ * AVX2+FMA kernels: 8 floats per register, four (cosine: four times three)
  * independent accumulators to hide the FMA latency, an 8-wide loop for the
  * rest, and one masked load for the last 1..7 elements.
  */
@@ -407,18 +407,31 @@ DistanceAvx2Ip(const float *a, const float *b, int n)
 	return DistanceAvx2Sum(s0);
 }
 
+/* One AVX2 step of cosine: accumulate x.y, x.x and y.y. */
+ZVEC_TARGET_AVX2 static inline void
+DistanceAvx2CosineStep(__m256 x, __m256 y, __m256 *dot, __m256 *na, __m256 *nb)
+{
+	*dot = _mm256_fmadd_ps(x, y, *dot);
+	*na = _mm256_fmadd_ps(x, x, *na);
+	*nb = _mm256_fmadd_ps(y, y, *nb);
+}
+
 /* AVX2 cosine distance. */
 ZVEC_TARGET_AVX2 static double
 DistanceAvx2Cosine(const float *a, const float *b, int n)
 {
-	__m256		d0;
-	__m256		d1;
-	__m256		na0;
-	__m256		na1;
-	__m256		nb0;
-	__m256		nb1;
-	__m256		x;
-	__m256		y;
+	__m256		d0,
+				d1,
+				d2,
+				d3;
+	__m256		na0,
+				na1,
+				na2,
+				na3;
+	__m256		nb0,
+				nb1,
+				nb2,
+				nb3;
 	float		dot;
 	float		na;
 	float		nb;
@@ -430,42 +443,37 @@ DistanceAvx2Cosine(const float *a, const float *b, int n)
 		return DistanceCosineFinish(dot, na, nb);
 	}
 
-	d0 = d1 = na0 = na1 = nb0 = nb1 = _mm256_setzero_ps();
-	for (; i + 16 <= n; i += 16)
+	d0 = d1 = d2 = d3 = _mm256_setzero_ps();
+	na0 = na1 = na2 = na3 = _mm256_setzero_ps();
+	nb0 = nb1 = nb2 = nb3 = _mm256_setzero_ps();
+	for (; i + 32 <= n; i += 32)
 	{
-		x = _mm256_loadu_ps(a + i);
-		y = _mm256_loadu_ps(b + i);
-		d0 = _mm256_fmadd_ps(x, y, d0);
-		na0 = _mm256_fmadd_ps(x, x, na0);
-		nb0 = _mm256_fmadd_ps(y, y, nb0);
-		x = _mm256_loadu_ps(a + i + 8);
-		y = _mm256_loadu_ps(b + i + 8);
-		d1 = _mm256_fmadd_ps(x, y, d1);
-		na1 = _mm256_fmadd_ps(x, x, na1);
-		nb1 = _mm256_fmadd_ps(y, y, nb1);
+		DistanceAvx2CosineStep(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i),
+							   &d0, &na0, &nb0);
+		DistanceAvx2CosineStep(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8),
+							   &d1, &na1, &nb1);
+		DistanceAvx2CosineStep(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16),
+							   &d2, &na2, &nb2);
+		DistanceAvx2CosineStep(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24),
+							   &d3, &na3, &nb3);
 	}
-	if (i + 8 <= n)
-	{
-		x = _mm256_loadu_ps(a + i);
-		y = _mm256_loadu_ps(b + i);
-		d0 = _mm256_fmadd_ps(x, y, d0);
-		na0 = _mm256_fmadd_ps(x, x, na0);
-		nb0 = _mm256_fmadd_ps(y, y, nb0);
-		i += 8;
-	}
+	for (; i + 8 <= n; i += 8)
+		DistanceAvx2CosineStep(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i),
+							   &d0, &na0, &nb0);
 	if (i < n)
 	{
 		__m256i		m = DistanceAvx2TailMask(n - i);
 
-		x = _mm256_maskload_ps(a + i, m);
-		y = _mm256_maskload_ps(b + i, m);
-		d1 = _mm256_fmadd_ps(x, y, d1);
-		na1 = _mm256_fmadd_ps(x, x, na1);
-		nb1 = _mm256_fmadd_ps(y, y, nb1);
+		DistanceAvx2CosineStep(_mm256_maskload_ps(a + i, m),
+							   _mm256_maskload_ps(b + i, m),
+							   &d1, &na1, &nb1);
 	}
-	dot = DistanceAvx2Sum(_mm256_add_ps(d0, d1));
-	na = DistanceAvx2Sum(_mm256_add_ps(na0, na1));
-	nb = DistanceAvx2Sum(_mm256_add_ps(nb0, nb1));
+	dot = DistanceAvx2Sum(_mm256_add_ps(_mm256_add_ps(d0, d1),
+										_mm256_add_ps(d2, d3)));
+	na = DistanceAvx2Sum(_mm256_add_ps(_mm256_add_ps(na0, na1),
+									   _mm256_add_ps(na2, na3)));
+	nb = DistanceAvx2Sum(_mm256_add_ps(_mm256_add_ps(nb0, nb1),
+									   _mm256_add_ps(nb2, nb3)));
 	return DistanceCosineFinish(dot, na, nb);
 }
 
@@ -523,7 +531,7 @@ static const DistanceKernels distance_avx2 = {
 
 
 /*
- * AVX-512F kernels: 16 floats per register, four (cosine: two times three)
+ * AVX-512F kernels: 16 floats per register, four (cosine: four times three)
  * independent accumulators, a 16-wide loop for the rest, and a masked load,
  * which never touches the masked-off memory, for the last 1..15 elements.
  */
@@ -615,18 +623,31 @@ DistanceAvx512Ip(const float *a, const float *b, int n)
 	return _mm512_reduce_add_ps(s0);
 }
 
+/* One AVX-512 step of cosine: accumulate x.y, x.x and y.y. */
+ZVEC_TARGET_AVX512 static inline void
+DistanceAvx512CosineStep(__m512 x, __m512 y, __m512 *dot, __m512 *na, __m512 *nb)
+{
+	*dot = _mm512_fmadd_ps(x, y, *dot);
+	*na = _mm512_fmadd_ps(x, x, *na);
+	*nb = _mm512_fmadd_ps(y, y, *nb);
+}
+
 /* AVX-512 cosine distance. */
 ZVEC_TARGET_AVX512 static double
 DistanceAvx512Cosine(const float *a, const float *b, int n)
 {
-	__m512		d0;
-	__m512		d1;
-	__m512		na0;
-	__m512		na1;
-	__m512		nb0;
-	__m512		nb1;
-	__m512		x;
-	__m512		y;
+	__m512		d0,
+				d1,
+				d2,
+				d3;
+	__m512		na0,
+				na1,
+				na2,
+				na3;
+	__m512		nb0,
+				nb1,
+				nb2,
+				nb3;
 	float		dot;
 	float		na;
 	float		nb;
@@ -638,42 +659,37 @@ DistanceAvx512Cosine(const float *a, const float *b, int n)
 		return DistanceCosineFinish(dot, na, nb);
 	}
 
-	d0 = d1 = na0 = na1 = nb0 = nb1 = _mm512_setzero_ps();
-	for (; i + 32 <= n; i += 32)
+	d0 = d1 = d2 = d3 = _mm512_setzero_ps();
+	na0 = na1 = na2 = na3 = _mm512_setzero_ps();
+	nb0 = nb1 = nb2 = nb3 = _mm512_setzero_ps();
+	for (; i + 64 <= n; i += 64)
 	{
-		x = _mm512_loadu_ps(a + i);
-		y = _mm512_loadu_ps(b + i);
-		d0 = _mm512_fmadd_ps(x, y, d0);
-		na0 = _mm512_fmadd_ps(x, x, na0);
-		nb0 = _mm512_fmadd_ps(y, y, nb0);
-		x = _mm512_loadu_ps(a + i + 16);
-		y = _mm512_loadu_ps(b + i + 16);
-		d1 = _mm512_fmadd_ps(x, y, d1);
-		na1 = _mm512_fmadd_ps(x, x, na1);
-		nb1 = _mm512_fmadd_ps(y, y, nb1);
+		DistanceAvx512CosineStep(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i),
+								 &d0, &na0, &nb0);
+		DistanceAvx512CosineStep(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16),
+								 &d1, &na1, &nb1);
+		DistanceAvx512CosineStep(_mm512_loadu_ps(a + i + 32), _mm512_loadu_ps(b + i + 32),
+								 &d2, &na2, &nb2);
+		DistanceAvx512CosineStep(_mm512_loadu_ps(a + i + 48), _mm512_loadu_ps(b + i + 48),
+								 &d3, &na3, &nb3);
 	}
-	if (i + 16 <= n)
-	{
-		x = _mm512_loadu_ps(a + i);
-		y = _mm512_loadu_ps(b + i);
-		d0 = _mm512_fmadd_ps(x, y, d0);
-		na0 = _mm512_fmadd_ps(x, x, na0);
-		nb0 = _mm512_fmadd_ps(y, y, nb0);
-		i += 16;
-	}
+	for (; i + 16 <= n; i += 16)
+		DistanceAvx512CosineStep(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i),
+								 &d0, &na0, &nb0);
 	if (i < n)
 	{
 		__mmask16	m = DistanceAvx512TailMask(n - i);
 
-		x = _mm512_maskz_loadu_ps(m, a + i);
-		y = _mm512_maskz_loadu_ps(m, b + i);
-		d1 = _mm512_fmadd_ps(x, y, d1);
-		na1 = _mm512_fmadd_ps(x, x, na1);
-		nb1 = _mm512_fmadd_ps(y, y, nb1);
+		DistanceAvx512CosineStep(_mm512_maskz_loadu_ps(m, a + i),
+								 _mm512_maskz_loadu_ps(m, b + i),
+								 &d1, &na1, &nb1);
 	}
-	dot = _mm512_reduce_add_ps(_mm512_add_ps(d0, d1));
-	na = _mm512_reduce_add_ps(_mm512_add_ps(na0, na1));
-	nb = _mm512_reduce_add_ps(_mm512_add_ps(nb0, nb1));
+	dot = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(d0, d1),
+											 _mm512_add_ps(d2, d3)));
+	na = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(na0, na1),
+											_mm512_add_ps(na2, na3)));
+	nb = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(nb0, nb1),
+											_mm512_add_ps(nb2, nb3)));
 	return DistanceCosineFinish(dot, na, nb);
 }
 

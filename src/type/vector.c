@@ -847,7 +847,10 @@ VectorStateValues(ArrayType *state, const char *caller)
 {
 	if (ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] < 1 ||
 		ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID)
-		elog(ERROR, "%s: expected state array", caller);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: expected state array", caller),
+				 errdetail("The state must be a one-dimensional double precision array without NULLs, holding a count followed by one sum per dimension.")));
 	return (float8 *) ARR_DATA_PTR(state);
 }
 
