@@ -9,12 +9,15 @@
  * once, at load time (DistanceChooseKernels).  On other architectures only
  * the portable set is compiled.
  *
- * Short vectors (n < 8) are summed sequentially, in index order, by the same
- * out-of-line functions for every kernel set, so they give bit-identical
- * results whichever set is in use (and match a plain C loop, hence
- * pgvector's text output).  Longer vectors are summed in several independent
+ * Short vectors (n < 8) are summed sequentially, in index order, the way
+ * pgvector sums them, so short vectors give pgvector's exact text output.
+ * pgvector's distance loops are compiled twice (target_clones "default" and
+ * "fma") and, on a CPU with FMA, the compiler fuses "sum += x * y" into
+ * one fused multiply-add.  So the AVX2 and AVX-512 sets (whose CPUs have
+ * FMA) sum short vectors with fmaf(), and the portable set with a separate
+ * multiply and add.  Longer vectors are summed in several independent
  * lanes, which is faster and, if anything, more accurate, but not bitwise
- * equal across kernel sets.
+ * equal to pgvector or across kernel sets.
  *
  * Cosine distance accumulates the dot product and both squared norms in
  * float4, then finishes in double: 1 - dot / sqrt(|a|^2 |b|^2), with the
@@ -56,14 +59,22 @@
 /*
  * Sequential kernels for short vectors.
  *
- * They are never inlined: inlined into a function compiled for AVX2+FMA,
- * the compiler could contract "sum += d * d" into a fused multiply-add and
- * change the rounding, which would break bit-identity across kernel sets.
+ * "fused" chooses fmaf() (the AVX2 and AVX-512 sets) or a separate multiply
+ * and add (the portable set).  They are never inlined: inlined into a
+ * function compiled for AVX2+FMA, the compiler could contract the unfused
+ * form into a fused multiply-add as well.
  */
+
+/* acc + x * y, rounded once when fused, twice otherwise. */
+static inline float
+DistanceShortMulAdd(float x, float y, float acc, int fused)
+{
+	return fused ? fmaf(x, y, acc) : acc + x * y;
+}
 
 /* Sum of squared differences, sequentially in index order. */
 static ZVEC_NOINLINE float
-DistanceShortL2sq(const float *a, const float *b, int n)
+DistanceShortL2sq(const float *a, const float *b, int n, int fused)
 {
 	float		sum = 0.0f;
 	int			i;
@@ -72,27 +83,27 @@ DistanceShortL2sq(const float *a, const float *b, int n)
 	{
 		float		d = a[i] - b[i];
 
-		sum += d * d;
+		sum = DistanceShortMulAdd(d, d, sum, fused);
 	}
 	return sum;
 }
 
 /* Dot product, sequentially in index order. */
 static ZVEC_NOINLINE float
-DistanceShortIp(const float *a, const float *b, int n)
+DistanceShortIp(const float *a, const float *b, int n, int fused)
 {
 	float		sum = 0.0f;
 	int			i;
 
 	for (i = 0; i < n; i++)
-		sum += a[i] * b[i];
+		sum = DistanceShortMulAdd(a[i], b[i], sum, fused);
 	return sum;
 }
 
 /* Dot product and both squared norms, sequentially in index order. */
 static ZVEC_NOINLINE void
 DistanceShortCosineSums(const float *a, const float *b, int n,
-						float *dot, float *na, float *nb)
+						float *dot, float *na, float *nb, int fused)
 {
 	float		sdot = 0.0f;
 	float		sa = 0.0f;
@@ -101,9 +112,9 @@ DistanceShortCosineSums(const float *a, const float *b, int n,
 
 	for (i = 0; i < n; i++)
 	{
-		sdot += a[i] * b[i];
-		sa += a[i] * a[i];
-		sb += b[i] * b[i];
+		sdot = DistanceShortMulAdd(a[i], b[i], sdot, fused);
+		sa = DistanceShortMulAdd(a[i], a[i], sa, fused);
+		sb = DistanceShortMulAdd(b[i], b[i], sb, fused);
 	}
 	*dot = sdot;
 	*na = sa;
@@ -154,7 +165,7 @@ DistancePortableL2sq(const float *a, const float *b, int n)
 	int			j;
 
 	if (n < ZVEC_DISTANCE_SHORT)
-		return DistanceShortL2sq(a, b, n);
+		return DistanceShortL2sq(a, b, n, 0);
 
 	for (j = 0; j < 8; j++)
 		acc[j] = 0.0f;
@@ -188,7 +199,7 @@ DistancePortableIp(const float *a, const float *b, int n)
 	int			j;
 
 	if (n < ZVEC_DISTANCE_SHORT)
-		return DistanceShortIp(a, b, n);
+		return DistanceShortIp(a, b, n, 0);
 
 	for (j = 0; j < 8; j++)
 		acc[j] = 0.0f;
@@ -219,7 +230,7 @@ DistancePortableCosine(const float *a, const float *b, int n)
 
 	if (n < ZVEC_DISTANCE_SHORT)
 	{
-		DistanceShortCosineSums(a, b, n, &dot, &na, &nb);
+		DistanceShortCosineSums(a, b, n, &dot, &na, &nb, 0);
 		return DistanceCosineFinish(dot, na, nb);
 	}
 
@@ -342,7 +353,7 @@ DistanceAvx2L2sq(const float *a, const float *b, int n)
 	int			i = 0;
 
 	if (n < ZVEC_DISTANCE_SHORT)
-		return DistanceShortL2sq(a, b, n);
+		return DistanceShortL2sq(a, b, n, 1);
 
 	s0 = s1 = s2 = s3 = _mm256_setzero_ps();
 	for (; i + 32 <= n; i += 32)
@@ -384,7 +395,7 @@ DistanceAvx2Ip(const float *a, const float *b, int n)
 	int			i = 0;
 
 	if (n < ZVEC_DISTANCE_SHORT)
-		return DistanceShortIp(a, b, n);
+		return DistanceShortIp(a, b, n, 1);
 
 	s0 = s1 = s2 = s3 = _mm256_setzero_ps();
 	for (; i + 32 <= n; i += 32)
@@ -439,7 +450,7 @@ DistanceAvx2Cosine(const float *a, const float *b, int n)
 
 	if (n < ZVEC_DISTANCE_SHORT)
 	{
-		DistanceShortCosineSums(a, b, n, &dot, &na, &nb);
+		DistanceShortCosineSums(a, b, n, &dot, &na, &nb, 1);
 		return DistanceCosineFinish(dot, na, nb);
 	}
 
@@ -558,7 +569,7 @@ DistanceAvx512L2sq(const float *a, const float *b, int n)
 	int			i = 0;
 
 	if (n < ZVEC_DISTANCE_SHORT)
-		return DistanceShortL2sq(a, b, n);
+		return DistanceShortL2sq(a, b, n, 1);
 
 	s0 = s1 = s2 = s3 = _mm512_setzero_ps();
 	for (; i + 64 <= n; i += 64)
@@ -600,7 +611,7 @@ DistanceAvx512Ip(const float *a, const float *b, int n)
 	int			i = 0;
 
 	if (n < ZVEC_DISTANCE_SHORT)
-		return DistanceShortIp(a, b, n);
+		return DistanceShortIp(a, b, n, 1);
 
 	s0 = s1 = s2 = s3 = _mm512_setzero_ps();
 	for (; i + 64 <= n; i += 64)
@@ -655,7 +666,7 @@ DistanceAvx512Cosine(const float *a, const float *b, int n)
 
 	if (n < ZVEC_DISTANCE_SHORT)
 	{
-		DistanceShortCosineSums(a, b, n, &dot, &na, &nb);
+		DistanceShortCosineSums(a, b, n, &dot, &na, &nb, 1);
 		return DistanceCosineFinish(dot, na, nb);
 	}
 
