@@ -257,6 +257,46 @@ CREATE OPERATOR CLASS vector_ops
 
 -- ==== section: memory governor (src/memory/, src/guc.c) ====
 
+-- One row: the memory limit zvec detected (bytes) and where it came from,
+-- the CPU limit, the cap (zvec.memory_limit in effect, bytes), the quota
+-- (NULL when unbounded), bytes charged by this backend and by the whole
+-- cluster (NULL unless zvec is in shared_preload_libraries), the mode
+-- ('shared' or 'per-backend'), and bytes this backend has pinned (mlock).
+CREATE FUNCTION zvec_memory_status(
+	OUT detected_limit bigint,
+	OUT limit_source text,
+	OUT cpu_limit float8,
+	OUT memory_cap bigint,
+	OUT memory_quota bigint,
+	OUT backend_charged bigint,
+	OUT cluster_charged bigint,
+	OUT mode text,
+	OUT backend_pinned bigint)
+RETURNS record
+AS 'MODULE_PATHNAME', 'zvec_memory_status'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+-- Test aid, superuser only: charge memory exactly as an index build does
+-- (reserve the estimate, then allocate in 1 MB steps, asking the governor
+-- before each).  hold keeps the charge until zvec_memory_test_release() or
+-- the end of the session.  Returns the bytes charged.
+CREATE FUNCTION zvec_memory_test_charge(
+	bytes bigint,
+	estimate bigint DEFAULT NULL,
+	hold boolean DEFAULT false)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'zvec_memory_test_charge'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+-- Test aid, superuser only: drop the charges held by zvec_memory_test_charge.
+CREATE FUNCTION zvec_memory_test_release()
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'zvec_memory_test_release'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+REVOKE ALL ON FUNCTION zvec_memory_test_charge(bigint, bigint, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION zvec_memory_test_release() FROM PUBLIC;
+
 -- ==== end section: memory governor ====
 
 -- ==== section: index access method (src/am/, src/hnsw/, src/storage/) ====
