@@ -10,7 +10,7 @@ set -euo pipefail
 
 ZVEC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_MAJOR=${PG_MAJOR:-15}
-PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/$PG_MAJOR/bin}
 PG_CONFIG=$PG_BIN/pg_config
 ZVEC_PG_USER=${ZVEC_PG_USER:-postgres}
 ZVEC_DATA_DIR=${ZVEC_DATA_DIR:-$(cd "$ZVEC_ROOT/.." && pwd)/shared/data}
