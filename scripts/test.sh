@@ -36,7 +36,7 @@ show_failure_logs() {
 	local f
 	for f in "$ZVEC_WORK"/tree/regression.diffs "$ZVEC_WORK"/tree/tmp_check/log/regress_log_*; do
 		[ -f "$f" ] || continue
-		if [ "${f##*/}" = regression.diffs ] || ! grep -q '^ok\b\|^\[.*\] ok\b' "$f" || grep -q 'not ok' "$f"; then
+		if [ "${f##*/}" = regression.diffs ] || grep -q 'not ok\|died\|Dubious\|BAIL' "$f"; then
 			echo "---- $f (last 80 lines)"
 			tail -n 80 "$f"
 		fi

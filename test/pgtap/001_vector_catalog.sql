@@ -104,8 +104,8 @@ SELECT CASE WHEN strict THEN is_strict(fname, args, format('%s(%s) is STRICT', f
 	FROM expected_functions;
 SELECT is(p.proparallel, 's'::"char", format('%s(%s) is PARALLEL SAFE', fname, array_to_string(args, ', ')))
 	FROM expected_functions e
-	LEFT JOIN pg_proc p ON p.proname = e.fname
-		AND p.proargtypes::regtype[]::text[] = e.args;
+	LEFT JOIN pg_proc p
+		ON p.oid = to_regprocedure(format('%s(%s)', e.fname, array_to_string(e.args, ',')));
 
 -- Operators with the types pgvector's users write.
 SELECT has_operator(lefttype, oname, righttype, rettype,

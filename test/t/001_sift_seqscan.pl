@@ -74,12 +74,13 @@ $node->safe_psql('postgres',
 open(my $fh, '<:raw', "$dir/one.bin") or die;
 my $bin = do { local $/; <$fh> };
 close $fh;
-# 19-byte signature + flags + header extension, then the tuple: int16 field
-# count, int32 length, and the field.
-my $field = substr($bin, 19 + 4 + 4 + 2 + 4, 16);
+# A 19-byte header (11-byte signature, int32 flags, int32 extension length),
+# then the tuple: int16 field count, int32 field length, and the field.
+my $field = substr($bin, 19 + 2 + 4, 16);
 is(unpack('H*', $field), unpack('H*', pack('s> s> f> f> f>', 3, 0, 1, 2, -3.5)),
 	'binary send is int16 dim, int16 unused, big-endian float4s');
-is(unpack('l>', substr($bin, 19 + 4 + 4 + 2, 4)), 16, 'binary field length is 16 bytes');
+is(unpack('s>', substr($bin, 19, 2)), 1, 'one field in the tuple');
+is(unpack('l>', substr($bin, 19 + 2, 4)), 16, 'binary field length is 16 bytes');
 
 # A binary dump of the whole table reloads unchanged.
 $node->safe_psql('postgres', qq{
@@ -96,7 +97,8 @@ is($node->safe_psql('postgres', q{
 
 # Corrupt binary input is rejected with a clear error, not a crash.
 open($fh, '>:raw', "$dir/bad.bin") or die;
-print $fh substr($bin, 0, 19 + 4 + 4 + 2), pack('l>', 8), pack('s> s> f>', 3, 0, 1.0), pack('s>', -1);
+# dim says 3 but the 8-byte field holds only one float4
+print $fh substr($bin, 0, 19), pack('s>', 1), pack('l>', 8), pack('s> s> f>', 3, 0, 1.0), pack('s>', -1);
 close $fh;
 my ($ret, $out, $err) = $node->psql('postgres',
 	"CREATE TABLE bad (v vector); COPY bad FROM '$dir/bad.bin' (FORMAT binary)");
