@@ -19,7 +19,14 @@ keep=0
 zvec_install_packages
 zvec_build_install ""
 zvec_make_workdir demo
-trap '[ $keep -eq 1 ] || zvec_cluster_stop' EXIT
+# Unless --keep: stop the cluster and remove its directory on exit.
+zvec_demo_cleanup() {
+	if [ $keep -eq 0 ]; then
+		zvec_cluster_stop
+		rm -rf "$ZVEC_WORK"
+	fi
+}
+trap zvec_demo_cleanup EXIT
 zvec_cluster_start
 
 psql_demo() { zvec_as_user psql -h "$PGHOST" -p "$PGPORT" -d postgres -X -v ON_ERROR_STOP=1 "$@"; }
@@ -60,10 +67,9 @@ EOT
 else
 	cat <<EOT
 
-Done; the cluster has been stopped (data left in $ZVEC_WORK/data).
-Run with --keep to leave it running. Then
-  connect:  sudo -u $ZVEC_PG_USER $PG_BIN/psql -h <socket dir> -p <port> -d postgres
-  stop:     sudo -u $ZVEC_PG_USER $PG_BIN/pg_ctl -D <data dir> stop
-(the script prints the exact socket dir, port and data dir when --keep is given).
+Done; the throwaway cluster has been stopped and removed.
+To keep one running, use: scripts/demo.sh --keep
+It then prints how to connect (psql -h <socket dir> -p <port>) and how to
+stop it (pg_ctl -D <data dir> stop), with the exact directories and port.
 EOT
 fi

@@ -18,7 +18,7 @@ for ext in zvec vector; do
 	psql "$@" -d "$db" -X -f "$here/compat.sql" >"$out/$ext.out" 2>&1
 done
 if diff -u "$out/vector.out" "$out/zvec.out"; then
-	echo "identical: $(grep -c . "$out/zvec.out") output lines of $(grep -c '^SELECT' "$here/compat.sql") queries"
+	echo "identical: $(grep -c . "$out/zvec.out") output lines of $(cat "$here"/compat*.sql | grep -c "^SELECT") queries"
 else
 	echo "zvec and pgvector differ (above: - pgvector, + zvec)"
 	exit 1

@@ -39,34 +39,6 @@ SELECT round(('[1,2,3]'::vector <-> '[4,5,6]'::vector)::numeric, 6);
 -- hints may differ: zvec adds them).
 \set ON_ERROR_STOP 0
 \set VERBOSITY sqlstate
-SELECT '[1,2'::vector;
-SELECT '[1,2]x'::vector;
-SELECT '1,2'::vector;
-SELECT '[]'::vector;
-SELECT '[nan]'::vector;
-SELECT '[inf]'::vector;
-SELECT '[1e39]'::vector;
-SELECT '[1,2]'::vector(3);
-SELECT '[1,2]'::vector <-> '[1,2,3]'::vector;
-SELECT '[1]'::vector(0);
-SELECT '[1]'::vector(16001);
-SELECT ('[' || repeat('1,', 16000) || '1]')::vector;
-SELECT ARRAY[1,NULL]::int[]::vector;
-SELECT ARRAY[[1,2],[3,4]]::int[]::vector;
-SELECT '[3e38]'::vector + '[3e38]'::vector;
-SELECT subvector('[1,2,3]'::vector, 1, 0);
+\ir compat_errors.sql
 \set VERBOSITY terse
-SELECT '[1,2'::vector;
-SELECT '[]'::vector;
-SELECT '[nan]'::vector;
-SELECT '[inf]'::vector;
-SELECT '[1e39]'::vector;
-SELECT '[1,2]'::vector(3);
-SELECT '[1,2]'::vector <-> '[1,2,3]'::vector;
-SELECT '[1]'::vector(0);
-SELECT '[1]'::vector(16001);
-SELECT ('[' || repeat('1,', 16000) || '1]')::vector;
-SELECT ARRAY[1,NULL]::int[]::vector;
-SELECT ARRAY[[1,2],[3,4]]::int[]::vector;
-SELECT '[3e38]'::vector + '[3e38]'::vector;
-SELECT subvector('[1,2,3]'::vector, 1, 0);
+\ir compat_errors.sql
