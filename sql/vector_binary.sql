@@ -2,6 +2,9 @@
 -- Layout: int16 dim, int16 unused (0), then dim big-endian float4s.
 -- pg_regress test; zvec is already created in this database.
 
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/err.sql
+
 -- vector_send produces the pgvector wire format
 SELECT vector_send('[1,2,3]');
 SELECT vector_send('[-0.5]');
@@ -10,7 +13,7 @@ SELECT length(vector_send(array_fill(1, ARRAY[16000])::vector));
 
 -- recv(payload, column type) feeds payload to vector_recv through a binary
 -- COPY of one row into a temporary table, and returns the stored value as
--- text, or the error raised as "SQLSTATE: message | DETAIL: ...".
+-- text, or the error the COPY raised, as err() shows it.
 -- The COPY file is written with lo_export (superuser, as pg_regress runs)
 -- to a relative path, which lands in the data directory of the test server.
 CREATE FUNCTION pg_temp.recv(payload bytea, coltype text DEFAULT 'vector')
@@ -20,10 +23,8 @@ DECLARE
 	path text := 'zvec_vector_binary_test.copy';
 	copyfile bytea;
 	lo oid;
+	error text;
 	result text;
-	msg text;
-	det text;
-	hnt text;
 BEGIN
 	copyfile := '\x5047434f50590aff0d0a00'::bytea	-- signature
 		|| '\x00000000'::bytea						-- flags
@@ -35,16 +36,12 @@ BEGIN
 	PERFORM lo_export(lo, path);
 	PERFORM lo_unlink(lo);
 	EXECUTE format('CREATE TEMP TABLE recv_target (v %s)', coltype);
-	EXECUTE format('COPY recv_target FROM %L (FORMAT binary)', path);
+	error := pg_temp.err(format('COPY recv_target FROM %L (FORMAT binary)',
+								path));
+	-- a failed COPY leaves the table empty, and result NULL
 	SELECT v::text INTO result FROM recv_target;
 	DROP TABLE recv_target;
-	RETURN result;
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL,
-		hnt = PG_EXCEPTION_HINT;
-	RETURN SQLSTATE || ': ' || msg ||
-		CASE WHEN det <> '' THEN ' | DETAIL: ' || det ELSE '' END ||
-		CASE WHEN hnt <> '' THEN ' | HINT: ' || hnt ELSE '' END;
+	RETURN coalesce(result, error);
 END
 $$;
 

@@ -1,25 +1,8 @@
 -- vector_errors: SQLSTATE, message, detail and hint of each operator error.
 -- pg_regress test; zvec is already created in this database.
 
--- err(query) runs query and shows the error it raises as
--- "SQLSTATE: message | DETAIL: ... | HINT: ...", or "no error".
-CREATE FUNCTION pg_temp.err(query text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-	msg text;
-	det text;
-	hnt text;
-BEGIN
-	EXECUTE query;
-	RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL,
-		hnt = PG_EXCEPTION_HINT;
-	RETURN SQLSTATE || ': ' || msg ||
-		CASE WHEN det <> '' THEN ' | DETAIL: ' || det ELSE '' END ||
-		CASE WHEN hnt <> '' THEN ' | HINT: ' || hnt ELSE '' END;
-END
-$$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/err.sql
 
 -- operands with different dimension counts: 22000
 SELECT q AS query, pg_temp.err(q) AS error

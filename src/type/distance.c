@@ -6,8 +6,9 @@
  * Every kernel accumulates in float4, as pgvector does.  The x86 kernels are
  * compiled with __attribute__((target(...))) rather than with -m flags for
  * the whole file, so one binary runs on any x86-64 and picks the best set
- * once, at load time (DistanceChooseKernels).  On other architectures only
- * the portable set is compiled.
+ * once, at load time (DistanceChooseKernels).  The two x86 sets are written
+ * once, as the template distance_simd.h.  On other architectures only the
+ * portable set is compiled.
  *
  * Short vectors (n < 8) are summed sequentially, in index order, the way
  * pgvector sums them, so short vectors give pgvector's exact text output.
@@ -42,8 +43,10 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define ZVEC_NOINLINE __attribute__((noinline))
+#define ZVEC_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define ZVEC_NOINLINE
+#define ZVEC_ALWAYS_INLINE inline
 #endif
 
 /* Vectors shorter than this are summed sequentially by every kernel set. */
@@ -54,6 +57,15 @@
 
 /* Most kernel sets one CPU can support. */
 #define ZVEC_DISTANCE_MAX_SETS 3
+
+/* Which distance a shared kernel loop computes. */
+typedef enum DistanceReduceKind
+{
+	ZVEC_REDUCE_L2SQ,			/* (x - y)^2 */
+	ZVEC_REDUCE_IP,				/* x * y */
+	ZVEC_REDUCE_L1,				/* |x - y| */
+	ZVEC_REDUCE_COSINE			/* x * y, x * x and y * y */
+} DistanceReduceKind;
 
 
 /*
@@ -133,6 +145,31 @@ DistanceShortL1(const float *a, const float *b, int n)
 	return sum;
 }
 
+/*
+ * The sequential kernel for kind; for cosine, the dot product, with the
+ * squared norms stored in *na and *nb.
+ */
+static inline float
+DistanceShortReduce(const float *a, const float *b, int n,
+					DistanceReduceKind kind, int fused, float *na, float *nb)
+{
+	float		dot;
+
+	switch (kind)
+	{
+		case ZVEC_REDUCE_L2SQ:
+			return DistanceShortL2sq(a, b, n, fused);
+		case ZVEC_REDUCE_IP:
+			return DistanceShortIp(a, b, n, fused);
+		case ZVEC_REDUCE_L1:
+			return DistanceShortL1(a, b, n);
+		case ZVEC_REDUCE_COSINE:
+			break;
+	}
+	DistanceShortCosineSums(a, b, n, &dot, na, nb, fused);
+	return dot;
+}
+
 /* Turn float4 sums into a cosine distance, computed in double. */
 static inline double
 DistanceCosineFinish(float dot, float na, float nb)
@@ -155,9 +192,27 @@ DistanceCosineFinish(float dot, float na, float nb)
  * whatever vector unit the target has (NEON on ARM, SSE2 on x86-64).
  */
 
-/* Portable sum of squared differences. */
-static float
-DistancePortableL2sq(const float *a, const float *b, int n)
+/* acc plus one term of an L2SQ, IP or L1 sum, unfused. */
+static inline float
+DistancePortableStep(DistanceReduceKind kind, float x, float y, float acc)
+{
+	float		d = x - y;
+
+	if (kind == ZVEC_REDUCE_L2SQ)
+		return acc + d * d;
+	if (kind == ZVEC_REDUCE_IP)
+		return acc + x * y;
+	return acc + fabsf(d);
+}
+
+/*
+ * Portable L2SQ, IP or L1 sum: eight lanes over blocks of eight, combined
+ * pairwise, then the last n % 8 elements in order.  Inlined with a constant
+ * kind, so the tests in DistancePortableStep() fold away.
+ */
+static inline float
+DistancePortableReduce(const float *a, const float *b, int n,
+					   DistanceReduceKind kind)
 {
 	float		acc[8];
 	float		sum;
@@ -165,54 +220,34 @@ DistancePortableL2sq(const float *a, const float *b, int n)
 	int			j;
 
 	if (n < ZVEC_DISTANCE_SHORT)
-		return DistanceShortL2sq(a, b, n, 0);
+		return DistanceShortReduce(a, b, n, kind, 0, NULL, NULL);
 
 	for (j = 0; j < 8; j++)
 		acc[j] = 0.0f;
 	for (i = 0; i + 8 <= n; i += 8)
 	{
 		for (j = 0; j < 8; j++)
-		{
-			float		d = a[i + j] - b[i + j];
-
-			acc[j] += d * d;
-		}
+			acc[j] = DistancePortableStep(kind, a[i + j], b[i + j], acc[j]);
 	}
 	sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) +
 		((acc[2] + acc[6]) + (acc[3] + acc[7]));
 	for (; i < n; i++)
-	{
-		float		d = a[i] - b[i];
-
-		sum += d * d;
-	}
+		sum = DistancePortableStep(kind, a[i], b[i], sum);
 	return sum;
+}
+
+/* Portable sum of squared differences. */
+static float
+DistancePortableL2sq(const float *a, const float *b, int n)
+{
+	return DistancePortableReduce(a, b, n, ZVEC_REDUCE_L2SQ);
 }
 
 /* Portable dot product. */
 static float
 DistancePortableIp(const float *a, const float *b, int n)
 {
-	float		acc[8];
-	float		sum;
-	int			i;
-	int			j;
-
-	if (n < ZVEC_DISTANCE_SHORT)
-		return DistanceShortIp(a, b, n, 0);
-
-	for (j = 0; j < 8; j++)
-		acc[j] = 0.0f;
-	for (i = 0; i + 8 <= n; i += 8)
-	{
-		for (j = 0; j < 8; j++)
-			acc[j] += a[i + j] * b[i + j];
-	}
-	sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) +
-		((acc[2] + acc[6]) + (acc[3] + acc[7]));
-	for (; i < n; i++)
-		sum += a[i] * b[i];
-	return sum;
+	return DistancePortableReduce(a, b, n, ZVEC_REDUCE_IP);
 }
 
 /* Portable cosine distance. */
@@ -268,26 +303,7 @@ DistancePortableCosine(const float *a, const float *b, int n)
 static float
 DistancePortableL1(const float *a, const float *b, int n)
 {
-	float		acc[8];
-	float		sum;
-	int			i;
-	int			j;
-
-	if (n < ZVEC_DISTANCE_SHORT)
-		return DistanceShortL1(a, b, n);
-
-	for (j = 0; j < 8; j++)
-		acc[j] = 0.0f;
-	for (i = 0; i + 8 <= n; i += 8)
-	{
-		for (j = 0; j < 8; j++)
-			acc[j] += fabsf(a[i + j] - b[i + j]);
-	}
-	sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) +
-		((acc[2] + acc[6]) + (acc[3] + acc[7]));
-	for (; i < n; i++)
-		sum += fabsf(a[i] - b[i]);
-	return sum;
+	return DistancePortableReduce(a, b, n, ZVEC_REDUCE_L1);
 }
 
 static const DistanceKernels distance_portable = {
@@ -301,13 +317,12 @@ static const DistanceKernels distance_portable = {
 
 #ifdef ZVEC_DISTANCE_X86
 
-#define ZVEC_TARGET_AVX2 __attribute__((target("avx2,fma")))
-#define ZVEC_TARGET_AVX512 __attribute__((target("avx512f")))
-
 /*
- * AVX2+FMA kernels: 8 floats per register, four (cosine: four times three)
- * independent accumulators to hide the FMA latency, an 8-wide loop for the
- * rest, and one masked load for the last 1..7 elements.
+ * The AVX2 and AVX-512 sets are one template, distance_simd.h, included once
+ * per set with macros that name the register type, its width and the
+ * intrinsics.  Both use four (cosine: four times three) independent
+ * accumulators to hide the FMA latency, a one-register loop for the rest,
+ * and one masked load for the last elements.
  */
 
 /* Load mask table: the window starting at 8 - r has r leading ones. */
@@ -317,14 +332,14 @@ static const int distance_avx2_mask[16] = {
 };
 
 /* Mask that enables the first r (1..7) lanes of an AVX2 register. */
-ZVEC_TARGET_AVX2 static inline __m256i
+__attribute__((target("avx2,fma"))) static inline __m256i
 DistanceAvx2TailMask(int r)
 {
 	return _mm256_loadu_si256((const __m256i *) (distance_avx2_mask + 8 - r));
 }
 
 /* Horizontal sum of the eight lanes of an AVX2 register. */
-ZVEC_TARGET_AVX2 static inline float
+__attribute__((target("avx2,fma"))) static inline float
 DistanceAvx2Sum(__m256 v)
 {
 	__m128		lo = _mm256_castps256_ps128(v);
@@ -338,422 +353,53 @@ DistanceAvx2Sum(__m256 v)
 	return _mm_cvtss_f32(lo);
 }
 
-/* AVX2 sum of squared differences. */
-ZVEC_TARGET_AVX2 static float
-DistanceAvx2L2sq(const float *a, const float *b, int n)
-{
-	__m256		s0;
-	__m256		s1;
-	__m256		s2;
-	__m256		s3;
-	__m256		d0;
-	__m256		d1;
-	__m256		d2;
-	__m256		d3;
-	int			i = 0;
-
-	if (n < ZVEC_DISTANCE_SHORT)
-		return DistanceShortL2sq(a, b, n, 1);
-
-	s0 = s1 = s2 = s3 = _mm256_setzero_ps();
-	for (; i + 32 <= n; i += 32)
-	{
-		d0 = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
-		d1 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8));
-		d2 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16));
-		d3 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24));
-		s0 = _mm256_fmadd_ps(d0, d0, s0);
-		s1 = _mm256_fmadd_ps(d1, d1, s1);
-		s2 = _mm256_fmadd_ps(d2, d2, s2);
-		s3 = _mm256_fmadd_ps(d3, d3, s3);
-	}
-	for (; i + 8 <= n; i += 8)
-	{
-		d0 = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
-		s0 = _mm256_fmadd_ps(d0, d0, s0);
-	}
-	if (i < n)
-	{
-		__m256i		m = DistanceAvx2TailMask(n - i);
-
-		d1 = _mm256_sub_ps(_mm256_maskload_ps(a + i, m),
-						   _mm256_maskload_ps(b + i, m));
-		s1 = _mm256_fmadd_ps(d1, d1, s1);
-	}
-	s0 = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
-	return DistanceAvx2Sum(s0);
-}
-
-/* AVX2 dot product. */
-ZVEC_TARGET_AVX2 static float
-DistanceAvx2Ip(const float *a, const float *b, int n)
-{
-	__m256		s0;
-	__m256		s1;
-	__m256		s2;
-	__m256		s3;
-	int			i = 0;
-
-	if (n < ZVEC_DISTANCE_SHORT)
-		return DistanceShortIp(a, b, n, 1);
-
-	s0 = s1 = s2 = s3 = _mm256_setzero_ps();
-	for (; i + 32 <= n; i += 32)
-	{
-		s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-		s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
-		s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
-		s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
-	}
-	for (; i + 8 <= n; i += 8)
-		s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-	if (i < n)
-	{
-		__m256i		m = DistanceAvx2TailMask(n - i);
-
-		s1 = _mm256_fmadd_ps(_mm256_maskload_ps(a + i, m),
-							 _mm256_maskload_ps(b + i, m), s1);
-	}
-	s0 = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
-	return DistanceAvx2Sum(s0);
-}
-
-/* One AVX2 step of cosine: accumulate x.y, x.x and y.y. */
-ZVEC_TARGET_AVX2 static inline void
-DistanceAvx2CosineStep(__m256 x, __m256 y, __m256 *dot, __m256 *na, __m256 *nb)
-{
-	*dot = _mm256_fmadd_ps(x, y, *dot);
-	*na = _mm256_fmadd_ps(x, x, *na);
-	*nb = _mm256_fmadd_ps(y, y, *nb);
-}
-
-/* AVX2 cosine distance. */
-ZVEC_TARGET_AVX2 static double
-DistanceAvx2Cosine(const float *a, const float *b, int n)
-{
-	__m256		d0,
-				d1,
-				d2,
-				d3;
-	__m256		na0,
-				na1,
-				na2,
-				na3;
-	__m256		nb0,
-				nb1,
-				nb2,
-				nb3;
-	float		dot;
-	float		na;
-	float		nb;
-	int			i = 0;
-
-	if (n < ZVEC_DISTANCE_SHORT)
-	{
-		DistanceShortCosineSums(a, b, n, &dot, &na, &nb, 1);
-		return DistanceCosineFinish(dot, na, nb);
-	}
-
-	d0 = d1 = d2 = d3 = _mm256_setzero_ps();
-	na0 = na1 = na2 = na3 = _mm256_setzero_ps();
-	nb0 = nb1 = nb2 = nb3 = _mm256_setzero_ps();
-	for (; i + 32 <= n; i += 32)
-	{
-		DistanceAvx2CosineStep(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i),
-							   &d0, &na0, &nb0);
-		DistanceAvx2CosineStep(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8),
-							   &d1, &na1, &nb1);
-		DistanceAvx2CosineStep(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16),
-							   &d2, &na2, &nb2);
-		DistanceAvx2CosineStep(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24),
-							   &d3, &na3, &nb3);
-	}
-	for (; i + 8 <= n; i += 8)
-		DistanceAvx2CosineStep(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i),
-							   &d0, &na0, &nb0);
-	if (i < n)
-	{
-		__m256i		m = DistanceAvx2TailMask(n - i);
-
-		DistanceAvx2CosineStep(_mm256_maskload_ps(a + i, m),
-							   _mm256_maskload_ps(b + i, m),
-							   &d1, &na1, &nb1);
-	}
-	dot = DistanceAvx2Sum(_mm256_add_ps(_mm256_add_ps(d0, d1),
-										_mm256_add_ps(d2, d3)));
-	na = DistanceAvx2Sum(_mm256_add_ps(_mm256_add_ps(na0, na1),
-									   _mm256_add_ps(na2, na3)));
-	nb = DistanceAvx2Sum(_mm256_add_ps(_mm256_add_ps(nb0, nb1),
-									   _mm256_add_ps(nb2, nb3)));
-	return DistanceCosineFinish(dot, na, nb);
-}
-
-/* AVX2 sum of absolute differences. */
-ZVEC_TARGET_AVX2 static float
-DistanceAvx2L1(const float *a, const float *b, int n)
-{
-	__m256		sign = _mm256_set1_ps(-0.0f);
-	__m256		s0;
-	__m256		s1;
-	__m256		s2;
-	__m256		s3;
-	__m256		d;
-	int			i = 0;
-
-	if (n < ZVEC_DISTANCE_SHORT)
-		return DistanceShortL1(a, b, n);
-
-	s0 = s1 = s2 = s3 = _mm256_setzero_ps();
-	for (; i + 32 <= n; i += 32)
-	{
-		d = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
-		s0 = _mm256_add_ps(s0, _mm256_andnot_ps(sign, d));
-		d = _mm256_sub_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8));
-		s1 = _mm256_add_ps(s1, _mm256_andnot_ps(sign, d));
-		d = _mm256_sub_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16));
-		s2 = _mm256_add_ps(s2, _mm256_andnot_ps(sign, d));
-		d = _mm256_sub_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24));
-		s3 = _mm256_add_ps(s3, _mm256_andnot_ps(sign, d));
-	}
-	for (; i + 8 <= n; i += 8)
-	{
-		d = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
-		s0 = _mm256_add_ps(s0, _mm256_andnot_ps(sign, d));
-	}
-	if (i < n)
-	{
-		__m256i		m = DistanceAvx2TailMask(n - i);
-
-		d = _mm256_sub_ps(_mm256_maskload_ps(a + i, m),
-						  _mm256_maskload_ps(b + i, m));
-		s1 = _mm256_add_ps(s1, _mm256_andnot_ps(sign, d));
-	}
-	s0 = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
-	return DistanceAvx2Sum(s0);
-}
-
-static const DistanceKernels distance_avx2 = {
-	"avx2",
-	DistanceAvx2L2sq,
-	DistanceAvx2Ip,
-	DistanceAvx2Cosine,
-	DistanceAvx2L1
-};
-
-
-/*
- * AVX-512F kernels: 16 floats per register, four (cosine: four times three)
- * independent accumulators, a 16-wide loop for the rest, and a masked load,
- * which never touches the masked-off memory, for the last 1..15 elements.
- */
+/* AVX2+FMA: 8 floats per register, tail mask from a table. */
+#define ZVEC_SIMD_TARGET __attribute__((target("avx2,fma")))
+#define ZVEC_SIMD_NAME(fn) DistanceAvx2##fn
+#define ZVEC_SIMD_SET "avx2"
+#define ZVEC_SIMD_KERNELS distance_avx2
+#define ZVEC_SIMD_WIDTH 8
+#define ZVEC_SIMD_VEC __m256
+#define ZVEC_SIMD_MASK __m256i
+#define ZVEC_SIMD_ZERO() _mm256_setzero_ps()
+#define ZVEC_SIMD_LOAD(p) _mm256_loadu_ps(p)
+#define ZVEC_SIMD_TAIL_MASK(r) DistanceAvx2TailMask(r)
+#define ZVEC_SIMD_LOAD_TAIL(p, m) _mm256_maskload_ps((p), (m))
+#define ZVEC_SIMD_ADD(x, y) _mm256_add_ps((x), (y))
+#define ZVEC_SIMD_SUB(x, y) _mm256_sub_ps((x), (y))
+#define ZVEC_SIMD_FMA(x, y, acc) _mm256_fmadd_ps((x), (y), (acc))
+#define ZVEC_SIMD_ABS(x) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), (x))
+#define ZVEC_SIMD_SUM(v) DistanceAvx2Sum(v)
+#include "type/distance_simd.h"
 
 /* Mask that enables the first r (1..15) lanes of an AVX-512 register. */
-ZVEC_TARGET_AVX512 static inline __mmask16
+__attribute__((target("avx512f"))) static inline __mmask16
 DistanceAvx512TailMask(int r)
 {
 	return (__mmask16) ((1u << r) - 1u);
 }
 
-/* AVX-512 sum of squared differences. */
-ZVEC_TARGET_AVX512 static float
-DistanceAvx512L2sq(const float *a, const float *b, int n)
-{
-	__m512		s0;
-	__m512		s1;
-	__m512		s2;
-	__m512		s3;
-	__m512		d0;
-	__m512		d1;
-	__m512		d2;
-	__m512		d3;
-	int			i = 0;
-
-	if (n < ZVEC_DISTANCE_SHORT)
-		return DistanceShortL2sq(a, b, n, 1);
-
-	s0 = s1 = s2 = s3 = _mm512_setzero_ps();
-	for (; i + 64 <= n; i += 64)
-	{
-		d0 = _mm512_sub_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
-		d1 = _mm512_sub_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16));
-		d2 = _mm512_sub_ps(_mm512_loadu_ps(a + i + 32), _mm512_loadu_ps(b + i + 32));
-		d3 = _mm512_sub_ps(_mm512_loadu_ps(a + i + 48), _mm512_loadu_ps(b + i + 48));
-		s0 = _mm512_fmadd_ps(d0, d0, s0);
-		s1 = _mm512_fmadd_ps(d1, d1, s1);
-		s2 = _mm512_fmadd_ps(d2, d2, s2);
-		s3 = _mm512_fmadd_ps(d3, d3, s3);
-	}
-	for (; i + 16 <= n; i += 16)
-	{
-		d0 = _mm512_sub_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
-		s0 = _mm512_fmadd_ps(d0, d0, s0);
-	}
-	if (i < n)
-	{
-		__mmask16	m = DistanceAvx512TailMask(n - i);
-
-		d1 = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, a + i),
-						   _mm512_maskz_loadu_ps(m, b + i));
-		s1 = _mm512_fmadd_ps(d1, d1, s1);
-	}
-	s0 = _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3));
-	return _mm512_reduce_add_ps(s0);
-}
-
-/* AVX-512 dot product. */
-ZVEC_TARGET_AVX512 static float
-DistanceAvx512Ip(const float *a, const float *b, int n)
-{
-	__m512		s0;
-	__m512		s1;
-	__m512		s2;
-	__m512		s3;
-	int			i = 0;
-
-	if (n < ZVEC_DISTANCE_SHORT)
-		return DistanceShortIp(a, b, n, 1);
-
-	s0 = s1 = s2 = s3 = _mm512_setzero_ps();
-	for (; i + 64 <= n; i += 64)
-	{
-		s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
-		s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), s1);
-		s2 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 32), _mm512_loadu_ps(b + i + 32), s2);
-		s3 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 48), _mm512_loadu_ps(b + i + 48), s3);
-	}
-	for (; i + 16 <= n; i += 16)
-		s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
-	if (i < n)
-	{
-		__mmask16	m = DistanceAvx512TailMask(n - i);
-
-		s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + i),
-							 _mm512_maskz_loadu_ps(m, b + i), s1);
-	}
-	s0 = _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3));
-	return _mm512_reduce_add_ps(s0);
-}
-
-/* One AVX-512 step of cosine: accumulate x.y, x.x and y.y. */
-ZVEC_TARGET_AVX512 static inline void
-DistanceAvx512CosineStep(__m512 x, __m512 y, __m512 *dot, __m512 *na, __m512 *nb)
-{
-	*dot = _mm512_fmadd_ps(x, y, *dot);
-	*na = _mm512_fmadd_ps(x, x, *na);
-	*nb = _mm512_fmadd_ps(y, y, *nb);
-}
-
-/* AVX-512 cosine distance. */
-ZVEC_TARGET_AVX512 static double
-DistanceAvx512Cosine(const float *a, const float *b, int n)
-{
-	__m512		d0,
-				d1,
-				d2,
-				d3;
-	__m512		na0,
-				na1,
-				na2,
-				na3;
-	__m512		nb0,
-				nb1,
-				nb2,
-				nb3;
-	float		dot;
-	float		na;
-	float		nb;
-	int			i = 0;
-
-	if (n < ZVEC_DISTANCE_SHORT)
-	{
-		DistanceShortCosineSums(a, b, n, &dot, &na, &nb, 1);
-		return DistanceCosineFinish(dot, na, nb);
-	}
-
-	d0 = d1 = d2 = d3 = _mm512_setzero_ps();
-	na0 = na1 = na2 = na3 = _mm512_setzero_ps();
-	nb0 = nb1 = nb2 = nb3 = _mm512_setzero_ps();
-	for (; i + 64 <= n; i += 64)
-	{
-		DistanceAvx512CosineStep(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i),
-								 &d0, &na0, &nb0);
-		DistanceAvx512CosineStep(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16),
-								 &d1, &na1, &nb1);
-		DistanceAvx512CosineStep(_mm512_loadu_ps(a + i + 32), _mm512_loadu_ps(b + i + 32),
-								 &d2, &na2, &nb2);
-		DistanceAvx512CosineStep(_mm512_loadu_ps(a + i + 48), _mm512_loadu_ps(b + i + 48),
-								 &d3, &na3, &nb3);
-	}
-	for (; i + 16 <= n; i += 16)
-		DistanceAvx512CosineStep(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i),
-								 &d0, &na0, &nb0);
-	if (i < n)
-	{
-		__mmask16	m = DistanceAvx512TailMask(n - i);
-
-		DistanceAvx512CosineStep(_mm512_maskz_loadu_ps(m, a + i),
-								 _mm512_maskz_loadu_ps(m, b + i),
-								 &d1, &na1, &nb1);
-	}
-	dot = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(d0, d1),
-											 _mm512_add_ps(d2, d3)));
-	na = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(na0, na1),
-											_mm512_add_ps(na2, na3)));
-	nb = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(nb0, nb1),
-											_mm512_add_ps(nb2, nb3)));
-	return DistanceCosineFinish(dot, na, nb);
-}
-
-/* AVX-512 sum of absolute differences. */
-ZVEC_TARGET_AVX512 static float
-DistanceAvx512L1(const float *a, const float *b, int n)
-{
-	__m512		s0;
-	__m512		s1;
-	__m512		s2;
-	__m512		s3;
-	__m512		d;
-	int			i = 0;
-
-	if (n < ZVEC_DISTANCE_SHORT)
-		return DistanceShortL1(a, b, n);
-
-	s0 = s1 = s2 = s3 = _mm512_setzero_ps();
-	for (; i + 64 <= n; i += 64)
-	{
-		d = _mm512_sub_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
-		s0 = _mm512_add_ps(s0, _mm512_abs_ps(d));
-		d = _mm512_sub_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16));
-		s1 = _mm512_add_ps(s1, _mm512_abs_ps(d));
-		d = _mm512_sub_ps(_mm512_loadu_ps(a + i + 32), _mm512_loadu_ps(b + i + 32));
-		s2 = _mm512_add_ps(s2, _mm512_abs_ps(d));
-		d = _mm512_sub_ps(_mm512_loadu_ps(a + i + 48), _mm512_loadu_ps(b + i + 48));
-		s3 = _mm512_add_ps(s3, _mm512_abs_ps(d));
-	}
-	for (; i + 16 <= n; i += 16)
-	{
-		d = _mm512_sub_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
-		s0 = _mm512_add_ps(s0, _mm512_abs_ps(d));
-	}
-	if (i < n)
-	{
-		__mmask16	m = DistanceAvx512TailMask(n - i);
-
-		d = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, a + i),
-						  _mm512_maskz_loadu_ps(m, b + i));
-		s1 = _mm512_add_ps(s1, _mm512_abs_ps(d));
-	}
-	s0 = _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3));
-	return _mm512_reduce_add_ps(s0);
-}
-
-static const DistanceKernels distance_avx512 = {
-	"avx512",
-	DistanceAvx512L2sq,
-	DistanceAvx512Ip,
-	DistanceAvx512Cosine,
-	DistanceAvx512L1
-};
+/*
+ * AVX-512F: 16 floats per register; the masked load never touches the
+ * masked-off memory.
+ */
+#define ZVEC_SIMD_TARGET __attribute__((target("avx512f")))
+#define ZVEC_SIMD_NAME(fn) DistanceAvx512##fn
+#define ZVEC_SIMD_SET "avx512"
+#define ZVEC_SIMD_KERNELS distance_avx512
+#define ZVEC_SIMD_WIDTH 16
+#define ZVEC_SIMD_VEC __m512
+#define ZVEC_SIMD_MASK __mmask16
+#define ZVEC_SIMD_ZERO() _mm512_setzero_ps()
+#define ZVEC_SIMD_LOAD(p) _mm512_loadu_ps(p)
+#define ZVEC_SIMD_TAIL_MASK(r) DistanceAvx512TailMask(r)
+#define ZVEC_SIMD_LOAD_TAIL(p, m) _mm512_maskz_loadu_ps((m), (p))
+#define ZVEC_SIMD_ADD(x, y) _mm512_add_ps((x), (y))
+#define ZVEC_SIMD_SUB(x, y) _mm512_sub_ps((x), (y))
+#define ZVEC_SIMD_FMA(x, y, acc) _mm512_fmadd_ps((x), (y), (acc))
+#define ZVEC_SIMD_ABS(x) _mm512_abs_ps(x)
+#define ZVEC_SIMD_SUM(v) _mm512_reduce_add_ps(v)
+#include "type/distance_simd.h"
 
 #endif							/* ZVEC_DISTANCE_X86 */
 

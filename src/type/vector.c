@@ -37,6 +37,23 @@
 /* Number of vector dimensions held in an aggregate state array. */
 #define ZVEC_STATE_DIMS(arr)	(ARR_DIMS(arr)[0] - 1)
 
+/* The kernel a distance function runs (see VectorDistance). */
+typedef enum VectorDistanceKind
+{
+	ZVEC_KERNEL_L2SQ,
+	ZVEC_KERNEL_IP,
+	ZVEC_KERNEL_COSINE,
+	ZVEC_KERNEL_L1
+} VectorDistanceKind;
+
+/* The operation an element-wise operator applies (see VectorElementwise). */
+typedef enum VectorElementOp
+{
+	ZVEC_ELEMENT_ADD,
+	ZVEC_ELEMENT_SUB,
+	ZVEC_ELEMENT_MUL
+} VectorElementOp;
+
 /* Choose the distance kernels for this CPU. */
 void
 VectorInit(void)
@@ -425,8 +442,8 @@ Datum
 array_to_vector(PG_FUNCTION_ARGS)
 {
 	ArrayType  *array = PG_GETARG_ARRAYTYPE_P(0);
-	int32		typmod = PG_GETARG_INT32(1);
 	Oid			elemtype = ARR_ELEMTYPE(array);
+	int32		typmod = PG_GETARG_INT32(1);
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
@@ -525,19 +542,31 @@ vector_to_float4(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(result);
 }
 
-/* Euclidean distance, the <-> operator. */
-PG_FUNCTION_INFO_V1(l2_distance);
-Datum
-l2_distance(PG_FUNCTION_ARGS)
+/*
+ * Fetch the two vector arguments of a distance function, check that their
+ * dimensions match and run the kernel for kind.
+ */
+static inline double
+VectorDistance(FunctionCallInfo fcinfo, VectorDistanceKind kind)
 {
 	Vector	   *a = PG_GETARG_VECTOR_P(0);
 	Vector	   *b = PG_GETARG_VECTOR_P(1);
-	float		sum;
+	const DistanceKernels *k;
 
 	VectorCheckSameDims(a, b);
-	sum = VectorKernels()->l2sq(a->x, b->x, a->dim);
-
-	PG_RETURN_FLOAT8(sqrt((double) sum));
+	k = VectorKernels();
+	switch (kind)
+	{
+		case ZVEC_KERNEL_L2SQ:
+			return (double) k->l2sq(a->x, b->x, a->dim);
+		case ZVEC_KERNEL_IP:
+			return (double) k->ip(a->x, b->x, a->dim);
+		case ZVEC_KERNEL_COSINE:
+			return k->cosine(a->x, b->x, a->dim);
+		case ZVEC_KERNEL_L1:
+			return (double) k->l1(a->x, b->x, a->dim);
+	}
+	pg_unreachable();
 }
 
 /* Squared Euclidean distance, which orders like <-> without the sqrt. */
@@ -545,12 +574,15 @@ PG_FUNCTION_INFO_V1(vector_l2_squared_distance);
 Datum
 vector_l2_squared_distance(PG_FUNCTION_ARGS)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
+	PG_RETURN_FLOAT8(VectorDistance(fcinfo, ZVEC_KERNEL_L2SQ));
+}
 
-	VectorCheckSameDims(a, b);
-
-	PG_RETURN_FLOAT8((double) VectorKernels()->l2sq(a->x, b->x, a->dim));
+/* Euclidean distance, the <-> operator. */
+PG_FUNCTION_INFO_V1(l2_distance);
+Datum
+l2_distance(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(sqrt(VectorDistance(fcinfo, ZVEC_KERNEL_L2SQ)));
 }
 
 /* Inner (dot) product. */
@@ -558,12 +590,7 @@ PG_FUNCTION_INFO_V1(inner_product);
 Datum
 inner_product(PG_FUNCTION_ARGS)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
-
-	VectorCheckSameDims(a, b);
-
-	PG_RETURN_FLOAT8((double) VectorKernels()->ip(a->x, b->x, a->dim));
+	PG_RETURN_FLOAT8(VectorDistance(fcinfo, ZVEC_KERNEL_IP));
 }
 
 /* Negative inner product, the <#> operator (smaller is closer). */
@@ -571,12 +598,7 @@ PG_FUNCTION_INFO_V1(vector_negative_inner_product);
 Datum
 vector_negative_inner_product(PG_FUNCTION_ARGS)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
-
-	VectorCheckSameDims(a, b);
-
-	PG_RETURN_FLOAT8((double) -VectorKernels()->ip(a->x, b->x, a->dim));
+	PG_RETURN_FLOAT8(-VectorDistance(fcinfo, ZVEC_KERNEL_IP));
 }
 
 /* Cosine distance, the <=> operator; NaN when either vector is zero. */
@@ -584,12 +606,7 @@ PG_FUNCTION_INFO_V1(cosine_distance);
 Datum
 cosine_distance(PG_FUNCTION_ARGS)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
-
-	VectorCheckSameDims(a, b);
-
-	PG_RETURN_FLOAT8(VectorKernels()->cosine(a->x, b->x, a->dim));
+	PG_RETURN_FLOAT8(VectorDistance(fcinfo, ZVEC_KERNEL_COSINE));
 }
 
 /* Taxicab (L1) distance, the <+> operator. */
@@ -597,12 +614,7 @@ PG_FUNCTION_INFO_V1(l1_distance);
 Datum
 l1_distance(PG_FUNCTION_ARGS)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
-
-	VectorCheckSameDims(a, b);
-
-	PG_RETURN_FLOAT8((double) VectorKernels()->l1(a->x, b->x, a->dim));
+	PG_RETURN_FLOAT8(VectorDistance(fcinfo, ZVEC_KERNEL_L1));
 }
 
 /* Number of dimensions. */
@@ -657,58 +669,39 @@ l2_normalize(PG_FUNCTION_ARGS)
 	PG_RETURN_VECTOR_P(result);
 }
 
-/* Element-wise sum, the + operator. */
-PG_FUNCTION_INFO_V1(vector_add);
-Datum
-vector_add(PG_FUNCTION_ARGS)
+/*
+ * A fresh vector of a[i] op b[i], after checking that the dimensions match.
+ * Fails if an element overflows or, for a product of nonzero elements,
+ * underflows to zero.
+ */
+static inline Vector *
+VectorElementwise(const Vector *a, const Vector *b, VectorElementOp op)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
 	Vector	   *result;
 	int			i;
 
 	VectorCheckSameDims(a, b);
 	result = VectorAllocate(a->dim);
 	for (i = 0; i < a->dim; i++)
-		result->x[i] = a->x[i] + b->x[i];
-	VectorCheckOverflow(result);
-
-	PG_RETURN_VECTOR_P(result);
-}
-
-/* Element-wise difference, the - operator. */
-PG_FUNCTION_INFO_V1(vector_sub);
-Datum
-vector_sub(PG_FUNCTION_ARGS)
-{
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
-	Vector	   *result;
-	int			i;
-
-	VectorCheckSameDims(a, b);
-	result = VectorAllocate(a->dim);
-	for (i = 0; i < a->dim; i++)
-		result->x[i] = a->x[i] - b->x[i];
-	VectorCheckOverflow(result);
-
-	PG_RETURN_VECTOR_P(result);
-}
-
-/* Element-wise product, the * operator; fails on overflow or underflow. */
-PG_FUNCTION_INFO_V1(vector_mul);
-Datum
-vector_mul(PG_FUNCTION_ARGS)
-{
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
-	Vector	   *result;
-	int			i;
-
-	VectorCheckSameDims(a, b);
-	result = VectorAllocate(a->dim);
-	for (i = 0; i < a->dim; i++)
-		result->x[i] = a->x[i] * b->x[i];
+	{
+		switch (op)
+		{
+			case ZVEC_ELEMENT_ADD:
+				result->x[i] = a->x[i] + b->x[i];
+				break;
+			case ZVEC_ELEMENT_SUB:
+				result->x[i] = a->x[i] - b->x[i];
+				break;
+			case ZVEC_ELEMENT_MUL:
+				result->x[i] = a->x[i] * b->x[i];
+				break;
+		}
+	}
+	if (op != ZVEC_ELEMENT_MUL)
+	{
+		VectorCheckOverflow(result);
+		return result;
+	}
 	for (i = 0; i < a->dim; i++)
 	{
 		if (isinf(result->x[i]))
@@ -716,8 +709,34 @@ vector_mul(PG_FUNCTION_ARGS)
 		if (result->x[i] == 0 && a->x[i] != 0 && b->x[i] != 0)
 			VectorUnderflowError();
 	}
+	return result;
+}
 
-	PG_RETURN_VECTOR_P(result);
+/* Element-wise sum, the + operator. */
+PG_FUNCTION_INFO_V1(vector_add);
+Datum
+vector_add(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_VECTOR_P(VectorElementwise(PG_GETARG_VECTOR_P(0), PG_GETARG_VECTOR_P(1),
+										 ZVEC_ELEMENT_ADD));
+}
+
+/* Element-wise difference, the - operator. */
+PG_FUNCTION_INFO_V1(vector_sub);
+Datum
+vector_sub(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_VECTOR_P(VectorElementwise(PG_GETARG_VECTOR_P(0), PG_GETARG_VECTOR_P(1),
+										 ZVEC_ELEMENT_SUB));
+}
+
+/* Element-wise product, the * operator; fails on overflow or underflow. */
+PG_FUNCTION_INFO_V1(vector_mul);
+Datum
+vector_mul(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_VECTOR_P(VectorElementwise(PG_GETARG_VECTOR_P(0), PG_GETARG_VECTOR_P(1),
+										 ZVEC_ELEMENT_MUL));
 }
 
 /* Concatenation, the || operator. */
