@@ -11,7 +11,7 @@ LOAD 'zvec';
 
 -- the catalog view of each setting
 SELECT name, context, vartype, unit, min_val, max_val, enumvals, boot_val
-FROM pg_settings WHERE name LIKE 'zvec.%' ORDER BY name;
+FROM pg_settings WHERE name ~ '^zvec\.(memory|mmap|cgroup)' ORDER BY name;
 
 -- zvec.cgroup_root: absolute paths only, stored canonicalised
 SHOW zvec.cgroup_root;

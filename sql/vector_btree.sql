@@ -23,7 +23,7 @@ FROM (VALUES
 -- the default opclass for btree
 SELECT opc.opcname, opc.opcdefault, am.amname
 FROM pg_opclass opc JOIN pg_am am ON am.oid = opc.opcmethod
-WHERE opc.opcintype = 'vector'::regtype;
+WHERE opc.opcintype = 'vector'::regtype AND am.amname = 'btree';
 SELECT amopstrategy, amopopr::regoperator
 FROM pg_amop
 WHERE amopfamily = (SELECT opcfamily FROM pg_opclass

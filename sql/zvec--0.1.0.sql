@@ -301,4 +301,36 @@ REVOKE ALL ON FUNCTION zvec_memory_test_release() FROM PUBLIC;
 
 -- ==== section: index access method (src/am/, src/hnsw/, src/storage/) ====
 
+-- The access method.  Support function 1 of an opclass is its distance
+-- (type, type) -> float8; support function 2, optional, normalises
+-- (type) -> type before vectors are stored or searched.
+
+CREATE FUNCTION zvechandler(internal) RETURNS index_am_handler
+	AS 'MODULE_PATHNAME' LANGUAGE C;
+
+CREATE ACCESS METHOD zvec TYPE INDEX HANDLER zvechandler;
+
+COMMENT ON ACCESS METHOD zvec IS 'approximate nearest-neighbour index (HNSW, IVF)';
+
+CREATE OPERATOR CLASS vector_l2_ops
+	DEFAULT FOR TYPE vector USING zvec AS
+	OPERATOR 1 <-> (vector, vector) FOR ORDER BY float_ops,
+	FUNCTION 1 vector_l2_squared_distance(vector, vector);
+
+CREATE OPERATOR CLASS vector_ip_ops
+	FOR TYPE vector USING zvec AS
+	OPERATOR 1 <#> (vector, vector) FOR ORDER BY float_ops,
+	FUNCTION 1 vector_negative_inner_product(vector, vector);
+
+CREATE OPERATOR CLASS vector_cosine_ops
+	FOR TYPE vector USING zvec AS
+	OPERATOR 1 <=> (vector, vector) FOR ORDER BY float_ops,
+	FUNCTION 1 vector_negative_inner_product(vector, vector),
+	FUNCTION 2 l2_normalize(vector);
+
+CREATE OPERATOR CLASS vector_l1_ops
+	FOR TYPE vector USING zvec AS
+	OPERATOR 1 <+> (vector, vector) FOR ORDER BY float_ops,
+	FUNCTION 1 l1_distance(vector, vector);
+
 -- ==== end section: index access method ====

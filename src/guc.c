@@ -37,6 +37,16 @@ int			zvec_memory_quota = -1;
 int			zvec_mmap_warmup = ZVEC_MMAP_WARMUP_OFF;
 int			zvec_mmap_lock = ZVEC_MMAP_LOCK_OFF;
 char	   *zvec_cgroup_root = NULL;
+int			zvec_ef_search = 40;
+int			zvec_iterative_scan = ZVEC_ITERATIVE_OFF;
+int			zvec_max_scan_tuples = 20000;
+
+static const struct config_enum_entry zvec_iterative_scan_options[] = {
+	{"off", ZVEC_ITERATIVE_OFF, false},
+	{"relaxed_order", ZVEC_ITERATIVE_RELAXED, false},
+	{"strict_order", ZVEC_ITERATIVE_STRICT, false},
+	{NULL, 0, false}
+};
 
 /* Values of zvec.mmap_warmup. */
 static const struct config_enum_entry zvec_mmap_warmup_options[] = {
@@ -247,9 +257,36 @@ ZvecDefineGucs(void)
 							 ZvecCheckMmapLock, NULL, NULL);
 
 	/*
-	 * Index search settings (zvec.ef_search, zvec.probes, ...) are added here
-	 * by the algorithm layers, before the prefix is reserved.
+	 * Index scans.  Per-session knobs read when a scan starts, like
+	 * pgvector's hnsw.ef_search: any user may trade speed for recall.
 	 */
+	DefineCustomIntVariable("zvec.ef_search",
+							"Sets the size of the candidate list of HNSW scans.",
+							"Larger values find more of the true nearest neighbours, more slowly.",
+							&zvec_ef_search,
+							40, 1, 1000,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("zvec.iterative_scan",
+							 "Continues index scans past their first batch when a filter needs more rows.",
+							 "off returns at most one batch; relaxed_order continues in batches that are each in order; strict_order also drops rows that would break the order.",
+							 &zvec_iterative_scan,
+							 ZVEC_ITERATIVE_OFF,
+							 zvec_iterative_scan_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("zvec.max_scan_tuples",
+							"Sets how many index entries an iterative scan may visit.",
+							NULL,
+							&zvec_max_scan_tuples,
+							20000, 1, INT_MAX,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("zvec");
 }

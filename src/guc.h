@@ -31,6 +31,23 @@ typedef enum ZvecMmapLock
 	ZVEC_MMAP_LOCK_ON			/* mlock; on failure ERROR */
 } ZvecMmapLock;
 
+/* zvec.iterative_scan: whether index scans go on past their first batch */
+typedef enum ZvecIterativeScan
+{
+	ZVEC_ITERATIVE_OFF,			/* at most one batch (ef_search / probes) */
+	ZVEC_ITERATIVE_RELAXED,		/* more batches, each in order */
+	ZVEC_ITERATIVE_STRICT		/* more batches, dropping out-of-order rows */
+} ZvecIterativeScan;
+
+/* zvec.ef_search: candidates an HNSW scan keeps on layer 0 */
+extern PGDLLIMPORT int zvec_ef_search;
+
+/* zvec.iterative_scan, a ZvecIterativeScan */
+extern PGDLLIMPORT int zvec_iterative_scan;
+
+/* zvec.max_scan_tuples: index entries an iterative scan may visit */
+extern PGDLLIMPORT int zvec_max_scan_tuples;
+
 /* zvec.memory_limit in MB; -1 = 80% of the detected limit */
 extern PGDLLIMPORT int zvec_memory_limit;
 

@@ -19,17 +19,20 @@
 
 #include "fmgr.h"
 
+#include "am/am.h"
 #include "zvec.h"
 
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-/* Set up kernels, GUCs and the memory governor for this process. */
+/* Set up kernels, GUCs, reloptions, the governor and the mmap store. */
 void
 _PG_init(void)
 {
 	VectorInit();
 	ZvecDefineGucs();
+	ZvecInitReloptions();
 	GovernorInit();
+	MmapStoreInit();
 }

@@ -15,6 +15,9 @@
 /* guc.c */
 extern void ZvecDefineGucs(void);
 
+/* storage/mmap.c */
+extern void MmapStoreInit(void);
+
 /* memory/governor.c */
 extern void GovernorInit(void);
 

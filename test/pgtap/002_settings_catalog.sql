@@ -15,7 +15,10 @@ INSERT INTO expected_gucs VALUES
 	('zvec.memory_quota', 'integer', 'MB', '-1', '-1', '2147483647', NULL, 'user'),
 	('zvec.mmap_warmup', 'enum', NULL, 'off', NULL, NULL, '{off,prefetch,populate}', 'user'),
 	('zvec.mmap_lock', 'enum', NULL, 'off', NULL, NULL, '{off,try,on}', 'superuser'),
-	('zvec.cgroup_root', 'string', NULL, '/', NULL, NULL, NULL, 'superuser');
+	('zvec.cgroup_root', 'string', NULL, '/', NULL, NULL, NULL, 'superuser'),
+	('zvec.ef_search', 'integer', NULL, '40', '1', '1000', NULL, 'user'),
+	('zvec.iterative_scan', 'enum', NULL, 'off', NULL, NULL, '{off,relaxed_order,strict_order}', 'user'),
+	('zvec.max_scan_tuples', 'integer', NULL, '20000', '1', '2147483647', NULL, 'user');
 
 SELECT plan(2 * (SELECT count(*)::int FROM expected_gucs) + 8);
 
