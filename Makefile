@@ -66,3 +66,15 @@ kernelbench: bench/kernel_bench
 
 .PHONY: kernelbench
 
+# Benchmark tools (bench/Makefile: gen, groundtruth, zbench); the driver
+# is bench/run, documented in bench/README.md.  Timing lives in bench/,
+# never in a test.
+bench:
+	$(MAKE) -C bench PG_CONFIG=$(PG_CONFIG)
+
+bench-clean:
+	$(MAKE) -C bench clean
+
+clean: bench-clean
+
+.PHONY: bench bench-clean
