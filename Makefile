@@ -34,7 +34,7 @@ PROVE_TESTS = test/t/*.pl
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 
-EXTRA_CLEAN = test/kernels/kernel_test bench/kernel_bench results regression.diffs regression.out tmp_check
+EXTRA_CLEAN = zvec.exports test/kernels/kernel_test bench/kernel_bench results regression.diffs regression.out tmp_check
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -43,6 +43,22 @@ include $(PGXS)
 # distance.c takes its SIMD kernels from a template header; PGXS does not
 # track header dependencies, so name this one.
 src/type/distance.o src/type/distance.bc: src/type/distance_simd.h
+
+# Export only what PostgreSQL looks up by name: _PG_init, the magic block
+# and the SQL-callable functions (each has a pg_finfo_ record).  Everything
+# else stays local, so zvec's internal names -- many of which pgvector's
+# library also defines -- never interpose on another module's when both are
+# loaded (for example with shared_preload_libraries = 'zvec'), and
+# -Bsymbolic binds zvec's own calls to its own definitions.
+ifeq ($(PORTNAME),linux)
+SHLIB_LINK += -Wl,--version-script=zvec.exports -Wl,-Bsymbolic
+$(shlib): zvec.exports
+zvec.exports: $(OBJS)
+	{ echo '{ global: _PG_init; Pg_magic_func;'; \
+	  nm -g --defined-only $(OBJS) | \
+	    awk '$$3 ~ /^pg_finfo_/ { print "  " $$3 "; " substr($$3, 10) ";" }'; \
+	  echo 'local: *; };'; } > $@
+endif
 
 # The kernel test links the portable and SIMD kernels without a server.
 test/kernels/kernel_test: test/kernels/kernel_test.c src/type/distance.c src/type/distance.h src/type/distance_simd.h

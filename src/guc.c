@@ -38,6 +38,7 @@ int			zvec_mmap_warmup = ZVEC_MMAP_WARMUP_OFF;
 int			zvec_mmap_lock = ZVEC_MMAP_LOCK_OFF;
 char	   *zvec_cgroup_root = NULL;
 int			zvec_ef_search = 40;
+int			zvec_probes = 1;
 int			zvec_iterative_scan = ZVEC_ITERATIVE_OFF;
 int			zvec_max_scan_tuples = 20000;
 
@@ -258,13 +259,23 @@ ZvecDefineGucs(void)
 
 	/*
 	 * Index scans.  Per-session knobs read when a scan starts, like
-	 * pgvector's hnsw.ef_search: any user may trade speed for recall.
+	 * pgvector's hnsw.ef_search and ivfflat.probes: any user may trade
+	 * speed for recall.
 	 */
 	DefineCustomIntVariable("zvec.ef_search",
 							"Sets the size of the candidate list of HNSW scans.",
 							"Larger values find more of the true nearest neighbours, more slowly.",
 							&zvec_ef_search,
 							40, 1, 1000,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("zvec.probes",
+							"Sets the number of lists an IVF scan probes.",
+							"Larger values find more of the true nearest neighbours, more slowly; a scan probes at most the index's number of lists.",
+							&zvec_probes,
+							1, 1, 32768,
 							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);

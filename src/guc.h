@@ -42,6 +42,9 @@ typedef enum ZvecIterativeScan
 /* zvec.ef_search: candidates an HNSW scan keeps on layer 0 */
 extern PGDLLIMPORT int zvec_ef_search;
 
+/* zvec.probes: lists an IVF scan probes (clamped to the index's lists) */
+extern PGDLLIMPORT int zvec_probes;
+
 /* zvec.iterative_scan, a ZvecIterativeScan */
 extern PGDLLIMPORT int zvec_iterative_scan;
 

@@ -54,8 +54,10 @@ typedef enum ZvecAlgorithmKind
  * all algorithms (1 is core's "initializing").
  */
 #define ZVEC_PHASE_LOAD			2	/* reading the table, building in memory */
-#define ZVEC_PHASE_TRAIN		3	/* computing centroids */
+#define ZVEC_PHASE_TRAIN		3	/* computing centroids (IVF: k-means) */
 #define ZVEC_PHASE_WRITE		4	/* writing the index to its store */
+#define ZVEC_PHASE_SAMPLE		5	/* sampling rows (IVF) */
+#define ZVEC_PHASE_ASSIGN		6	/* assigning rows to lists (IVF) */
 
 /* Bytes of the metapage that belong to the algorithm. */
 #define ZVEC_ALGO_STATE_SIZE	512

@@ -28,6 +28,10 @@
 
 #include "am/am.h"
 #include "hnsw/hnsw.h"
+#include "ivf/ivf.h"
+
+StaticAssertDecl(IVF_MAX_LISTS == ZVEC_MAX_LISTS,
+				 "IVF's list limit must be the lists option's maximum");
 
 /* One entry per algorithm; NULL where an algorithm is not available yet. */
 typedef struct ZvecAlgorithmEntry
@@ -39,7 +43,7 @@ typedef struct ZvecAlgorithmEntry
 static const ZvecAlgorithmEntry zvec_algorithms[ZVEC_ALGORITHM_COUNT] = {
 	[ZVEC_ALGORITHM_INVALID] = {NULL, NULL},
 	[ZVEC_ALGORITHM_HNSW] = {"hnsw", &HnswAlgorithm},
-	[ZVEC_ALGORITHM_IVF] = {"ivf", NULL},
+	[ZVEC_ALGORITHM_IVF] = {"ivf", &IvfAlgorithm},
 };
 
 /* Map a reloption value to an algorithm; ZVEC_ALGORITHM_INVALID if unknown. */
@@ -203,6 +207,10 @@ zvecbuildphasename(int64 phasenum)
 			return "computing centroids";
 		case ZVEC_PHASE_WRITE:
 			return "writing index";
+		case ZVEC_PHASE_SAMPLE:
+			return "sampling rows";
+		case ZVEC_PHASE_ASSIGN:
+			return "assigning rows to lists";
 		default:
 			return NULL;
 	}

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * build.c
- *	  Building an HNSW index: the whole graph in memory, then one write.
+ *	  Building an HNSW index: the whole graph in memory, then one write,
+ *	  by one process or by the leader and parallel workers together.
  *
  * The build has two phases.
  *
@@ -17,18 +18,47 @@
  *    heuristic for the node's own lists, and back-links that are pruned by
  *    the same heuristic when a list overflows.  Nodes live in flat arrays
  *    indexed by their future slot, so a neighbour is an array index, a
- *    vector is a pointer, and the visited set is an array of epochs that
- *    is cleared by incrementing a counter.  Kernels are called directly.
- *    A row whose vector is identical to one already in the graph joins
- *    that node as another heap TID (up to HNSW_NODE_TIDS), so duplicates
- *    cannot fill neighbour lists with copies of each other.  Growth past
- *    the estimate is asked of the governor before each doubling.
+ *    vector is a pointer, upper-layer lists are offsets into one area, and
+ *    the visited set is an array of epochs that is cleared by incrementing
+ *    a counter.  Kernels are called directly.  A row whose vector is
+ *    identical to one already in the graph joins that node as another heap
+ *    TID (up to HNSW_NODE_TIDS), so duplicates cannot fill neighbour lists
+ *    with copies of each other.  Growth past the estimate is asked of the
+ *    governor before each doubling.
  *
  * 2. Writing.  Node i becomes store slot i; upper-layer lists go to the
  *    records after the last node.  Every record is appended in slot order
  *    with StoreBulkAppend(), and StoreBulkFinish() writes the metapage and
  *    makes the index durable in one step (for bufferpool: the pages are
  *    written without WAL and logged once with log_newpage_range()).
+ *
+ * Parallel build.  When plan_create_index_workers() grants workers (as it
+ * does for btree: max_parallel_maintenance_workers, maintenance_work_mem,
+ * the table's size), further bounded so that the leader and its workers do
+ * not outnumber the CPUs the cgroup allows, the graph arrays are placed in
+ * one dynamic shared memory segment sized from the same up-front estimate
+ * and charged to the governor before it is created.  The leader and the
+ * workers then read the table through one parallel heap scan and insert
+ * concurrently into the shared graph with the same code as a serial
+ * build; only the few places that touch shared state differ:
+ *
+ *  - a node's slot and its upper-list space are taken with atomic
+ *    counters, and the node (vector, level, TIDs, empty lists) is complete
+ *    before any other node links to it;
+ *  - every node has an LWLock: neighbour lists are copied out under a
+ *    share lock when searched, and changed under an exclusive one (a
+ *    process never holds two of them);
+ *  - the entry point is read and raised under a spinlock;
+ *  - a duplicate found by a worker adds its TID under the existing node's
+ *    lock; the slot it had taken stays empty and is written as a free
+ *    record, which later inserts reuse.
+ *
+ * The leader reports the tuples done by all participants while it scans
+ * and while it waits for the workers, then writes the graph exactly as a
+ * serial build does.  Should the table hold more rows than the segment was
+ * sized for (the estimate comes from statistics), the participants stop
+ * inserting and only count the remaining rows; the leader then discards
+ * the shared graph and builds serially, sized by the true count.
  *
  * Progress is reported in pg_stat_progress_create_index (phase, tuples
  * done of the estimated total), and the build answers interrupts.
@@ -41,27 +71,106 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
+#include "access/detoast.h"
+#include "access/heaptoast.h"
+#include "access/htup_details.h"
+#include "access/parallel.h"
+#include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/index.h"
 #include "commands/progress.h"
+#include "common/pg_prng.h"
 #include "miscadmin.h"
+#include "optimizer/optimizer.h"
 #include "optimizer/plancat.h"
 #include "pgstat.h"
+#include "storage/bufpage.h"
+#include "storage/condition_variable.h"
+#include "storage/lwlock.h"
+#include "storage/spin.h"
+#include "tcop/tcopprot.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 
+#include "am/am.h"
 #include "hnsw/hnsw.h"
 #include "memory/memory.h"
 
 /* Fewest nodes the graph arrays are sized for. */
 #define HNSW_BUILD_MIN_CAPACITY	64
 
+/* Bytes reserved for search scratch besides the per-node arrays. */
+#define HNSW_BUILD_SCRATCH		(64 * 1024)
+
+/* Keys of the parallel build's entries in its shm_toc. */
+#define HNSW_PARALLEL_KEY_SHARED	UINT64CONST(0x5A56454300000001)
+#define HNSW_PARALLEL_KEY_GRAPH		UINT64CONST(0x5A56454300000002)
+#define HNSW_PARALLEL_KEY_SCAN		UINT64CONST(0x5A56454300000003)
+#define HNSW_PARALLEL_KEY_QUERY		UINT64CONST(0x5A56454300000004)
+
+/* How often (ms) the waiting leader refreshes the progress report. */
+#define HNSW_PARALLEL_REPORT_MS		100
+
 /* One node of the in-memory graph. */
 typedef struct HnswBuildNode
 {
 	uint8		level;
-	uint8		ntids;
+	uint8		ntids;			/* 0: a slot given up by a duplicate */
 	ItemPointerData tids[HNSW_NODE_TIDS];
-	uint32	   *upper;			/* level lists of (count, m slots), or NULL */
+	uint64		upper;			/* its upper lists' offset in the upper area */
 } HnswBuildNode;
+
+/* The entry point of the in-memory graph. */
+typedef struct HnswBuildEntry
+{
+	int64		node;			/* -1 while the graph is empty */
+	int			level;
+} HnswBuildEntry;
+
+/*
+ * The parallel build's shared state.  The fields above "graph" are set by
+ * the leader before the workers start and only read afterwards.
+ */
+typedef struct HnswBuildShared
+{
+	Oid			heaprelid;
+	Oid			indexrelid;
+	bool		isconcurrent;
+	int			lock_tranche;	/* of the per-node LWLocks */
+	uint32		capacity;		/* nodes the segment holds */
+	uint64		upper_capacity; /* uint32 words of the upper area */
+
+	/* graph: slots and upper space taken so far, the entry point */
+	pg_atomic_uint32 nnodes;
+	pg_atomic_uint64 upper_used;
+	pg_atomic_uint32 overflow;	/* set when either ran out */
+	slock_t		entry_mutex;
+	HnswBuildEntry entry;
+
+	/* progress: heap tuples read by all participants */
+	pg_atomic_uint64 tuples_seen;
+
+	/* results, protected by mutex; done_cv is signalled as each finishes */
+	slock_t		mutex;
+	int			ndone;
+	double		reltuples;
+	double		indtuples;
+	ConditionVariable done_cv;
+} HnswBuildShared;
+
+/* Where the arrays of a shared graph of some capacity lie in its chunk. */
+typedef struct HnswBuildGraphLayout
+{
+	Size		nodes;
+	Size		lists0;
+	Size		vectors;
+	Size		upper;
+	Size		locks;
+	Size		total;
+} HnswBuildGraphLayout;
 
 /* Everything the build keeps between rows. */
 typedef struct HnswBuildState
@@ -75,17 +184,27 @@ typedef struct HnswBuildState
 	MemoryContext graph_cxt;	/* the graph: accounted by the governor */
 	MemoryContext tuple_cxt;	/* per row, reset after each */
 
-	/* the graph, indexed by node number */
-	uint32		n;
+	/* the graph, indexed by node number (in shared memory when parallel) */
+	uint32		n;				/* serial: nodes so far; at write: all */
 	uint32		capacity;
 	HnswBuildNode *nodes;
 	uint32	   *lists0;			/* per node: count, then m0 slots */
 	char	   *vectors;		/* per node: a Vector, vstride bytes apart */
 	Size		vstride;
+	uint32	   *upper;			/* per upper layer of a node: count, m slots */
+	uint64		upper_used;		/* serial: words of the upper area in use */
+	uint64		upper_capacity;
+	HnswBuildEntry *entry;		/* &local_entry, or the shared one */
+	HnswBuildEntry local_entry;
+
+	/* parallel only (NULL otherwise) */
+	HnswBuildShared *shared;
+	LWLock	   *locks;			/* one per node */
+
+	/* private to this process */
 	uint32	   *visited;		/* per node: the epoch it was last visited */
 	uint32		epoch;
-	int64		entry;			/* -1 while the graph is empty */
-	int			entry_level;
+	bool		progress;		/* report to pg_stat_progress_create_index */
 
 	/* scratch for searches and neighbour selection */
 	HnswHeap	cand;
@@ -95,6 +214,8 @@ typedef struct HnswBuildState
 	HnswCandidate *sel;
 	Vector	  **selvec;
 	bool	   *keep;
+	uint32	   *listbuf;		/* a list copied out under its lock */
+	uint32	   *oldbuf;			/* a node's own list before it is set */
 
 	double		reltuples;		/* rows seen */
 	double		indtuples;		/* TIDs indexed */
@@ -121,7 +242,55 @@ HnswBuildList(HnswBuildState *bs, uint32 i, int level)
 {
 	if (level == 0)
 		return HnswBuildList0(bs, i);
-	return bs->nodes[i].upper + (Size) (level - 1) * (bs->layout.m + 1);
+	return bs->upper + bs->nodes[i].upper +
+		(Size) (level - 1) * (bs->layout.m + 1);
+}
+
+/* Lock node i's lists (parallel build only). */
+static inline void
+HnswBuildLock(HnswBuildState *bs, uint32 i, LWLockMode mode)
+{
+	if (bs->locks != NULL)
+		LWLockAcquire(&bs->locks[i], mode);
+}
+
+/* Unlock node i's lists (parallel build only). */
+static inline void
+HnswBuildUnlock(HnswBuildState *bs, uint32 i)
+{
+	if (bs->locks != NULL)
+		LWLockRelease(&bs->locks[i]);
+}
+
+/*
+ * Node i's list on a layer, for reading: the list itself in a serial
+ * build, a copy taken under the node's lock in a parallel one.
+ */
+static inline const uint32 *
+HnswBuildReadList(HnswBuildState *bs, uint32 i, int level, uint32 *buf)
+{
+	uint32	   *list = HnswBuildList(bs, i, level);
+
+	if (bs->locks == NULL)
+		return list;
+	LWLockAcquire(&bs->locks[i], LW_SHARED);
+	memcpy(buf, list, sizeof(uint32) * (list[0] + 1));
+	LWLockRelease(&bs->locks[i]);
+	return buf;
+}
+
+/* uint32 words of upper lists a node of this level takes. */
+static inline uint64
+HnswBuildUpperWords(const HnswLayout *layout, int level)
+{
+	return (uint64) (layout->m + 1) * level;
+}
+
+/* Words of upper area expected for n nodes: m^-l of them reach layer l. */
+static uint64
+HnswBuildExpectedUpper(const HnswLayout *layout, double n)
+{
+	return (uint64) (n * (layout->m + 1) / Max(layout->m - 1, 1));
 }
 
 /* Bytes of graph memory per node, upper lists included on average. */
@@ -145,21 +314,45 @@ HnswBuildEstimateMemory(const HnswLayout *layout, double ntuples)
 	double		rows = Max(ntuples, HNSW_BUILD_MIN_CAPACITY);
 	double		bytes = rows * HnswBuildBytesPerNode(layout);
 
-	bytes += 64 * 1024;
+	bytes += HNSW_BUILD_SCRATCH;
 	bytes += bytes / 16;
 	return (Size) Min(bytes, (double) MaxAllocHugeSize);
 }
 
-/* Rows the table is expected to hold, for sizing and progress. */
+/*
+ * Rows the table is expected to hold, for sizing and progress: the
+ * planner's estimate, but never more than its pages could hold if every
+ * row carried at least the vector (or, for a vector too large to stay in
+ * the row, a TOAST pointer).  A table never analysed is otherwise guessed
+ * from a default row width far below a vector's.
+ */
 static double
-HnswBuildEstimateRows(Relation heap)
+HnswBuildEstimateRows(Relation heap, const HnswLayout *layout)
 {
 	BlockNumber pages;
 	double		tuples;
 	double		allvisfrac;
+	Size		datum;
+	Size		row;
+	double		per_page;
 
 	estimate_rel_size(heap, NULL, &pages, &tuples, &allvisfrac);
+	datum = layout->vector_size;
+	if (datum > TOAST_TUPLE_THRESHOLD)
+		datum = TOAST_POINTER_SIZE;
+	row = MAXALIGN(SizeofHeapTupleHeader + datum) + sizeof(ItemIdData);
+	per_page = floor((double) (BLCKSZ - SizeOfPageHeaderData) / row);
+	per_page = Min(Max(per_page, 1), MaxHeapTuplesPerPage);
+	tuples = Min(tuples, (double) pages * per_page);
 	return Max(tuples, 0);
+}
+
+/* The number of nodes the graph is first sized for. */
+static uint32
+HnswBuildInitialCapacity(double rows)
+{
+	return (uint32) Min(Max(rows * 1.05 + 16, HNSW_BUILD_MIN_CAPACITY),
+						(double) (STORE_INVALID_SLOT / 2));
 }
 
 /* Make room for more nodes, asking the governor before each doubling. */
@@ -196,6 +389,83 @@ HnswBuildGrow(HnswBuildState *bs, uint32 capacity)
 	}
 	MemoryContextSwitchTo(old);
 	bs->capacity = capacity;
+}
+
+/* Make room for words more of upper lists (serial build). */
+static void
+HnswBuildGrowUpper(HnswBuildState *bs, uint64 words)
+{
+	uint64		capacity = Max(bs->upper_capacity, 1024);
+
+	while (capacity < bs->upper_used + words)
+		capacity *= 2;
+	if (capacity == bs->upper_capacity)
+		return;
+	GovernorGrow(bs->graph_cxt, (capacity - bs->upper_capacity) * sizeof(uint32));
+	if (bs->upper == NULL)
+		bs->upper = MemoryContextAllocExtended(bs->graph_cxt,
+											   capacity * sizeof(uint32),
+											   MCXT_ALLOC_HUGE);
+	else
+		bs->upper = repalloc_huge(bs->upper, capacity * sizeof(uint32));
+	bs->upper_capacity = capacity;
+}
+
+/*
+ * Take the next free node number.  False in a parallel build whose segment
+ * is full (the overflow is recorded for the leader).
+ */
+static bool
+HnswBuildClaimNode(HnswBuildState *bs, uint32 *node)
+{
+	if (bs->shared == NULL)
+	{
+		if (bs->n == bs->capacity)
+		{
+			if (bs->capacity >= STORE_INVALID_SLOT / 2)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("too many rows for one zvec index")));
+			HnswBuildGrow(bs, bs->capacity * 2);
+		}
+		*node = bs->n;
+		return true;
+	}
+
+	*node = pg_atomic_fetch_add_u32(&bs->shared->nnodes, 1);
+	if (*node < bs->capacity)
+		return true;
+	pg_atomic_write_u32(&bs->shared->overflow, 1);
+	return false;
+}
+
+/*
+ * Take zeroed upper-list space for a node of this level; its offset goes
+ * to *offset.  False in a parallel build whose upper area is full.
+ */
+static bool
+HnswBuildClaimUpper(HnswBuildState *bs, int level, uint64 *offset)
+{
+	uint64		words = HnswBuildUpperWords(&bs->layout, level);
+
+	if (bs->shared == NULL)
+	{
+		if (bs->upper_used + words > bs->upper_capacity)
+			HnswBuildGrowUpper(bs, words);
+		*offset = bs->upper_used;
+		bs->upper_used += words;
+	}
+	else
+	{
+		*offset = pg_atomic_fetch_add_u64(&bs->shared->upper_used, words);
+		if (*offset + words > bs->upper_capacity)
+		{
+			pg_atomic_write_u32(&bs->shared->overflow, 1);
+			return false;
+		}
+	}
+	memset(bs->upper + *offset, 0, sizeof(uint32) * words);
+	return true;
 }
 
 /* Mark node i visited in the current search; false if it already was. */
@@ -250,13 +520,13 @@ HnswBuildSearchLayer(HnswBuildState *bs, const Vector *q, int nfound, int ef,
 	while (cand->count > 0)
 	{
 		HnswCandidate c = HnswHeapPop(cand);
-		uint32	   *list;
+		const uint32 *list;
 		uint32		count;
 		uint32		j;
 
 		if (best->count >= ef && c.dist > -best->items[0].dist)
 			break;
-		list = HnswBuildList(bs, c.slot, level);
+		list = HnswBuildReadList(bs, c.slot, level, bs->listbuf);
 		count = list[0];
 		for (j = 1; j <= count; j++)
 		{
@@ -287,38 +557,28 @@ HnswBuildSearchLayer(HnswBuildState *bs, const Vector *q, int nfound, int ef,
 	return n;
 }
 
-/* Sort candidates by ascending distance, slot breaking ties. */
-static int
-HnswBuildCompare(const void *a, const void *b)
-{
-	const HnswCandidate *ca = (const HnswCandidate *) a;
-	const HnswCandidate *cb = (const HnswCandidate *) b;
-
-	if (ca->dist < cb->dist)
-		return -1;
-	if (ca->dist > cb->dist)
-		return 1;
-	return (ca->slot > cb->slot) - (ca->slot < cb->slot);
-}
-
 /*
  * Link node e to node q on a layer (dist is their distance).  If e's list
- * is full, the heuristic chooses among its neighbours and q.
+ * is full, the heuristic chooses among its neighbours and q.  Holds e's
+ * lock throughout in a parallel build.
  */
 static void
 HnswBuildConnect(HnswBuildState *bs, uint32 e, uint32 q, float dist, int level)
 {
 	uint32	   *list = HnswBuildList(bs, e, level);
 	int			max = HnswLayerMax(&bs->layout, level);
-	int			count = (int) list[0];
+	int			count;
 	int			i;
 	int			n = 0;
 	Vector	   *ev;
 
+	HnswBuildLock(bs, e, LW_EXCLUSIVE);
+	count = (int) list[0];
 	if (count < max)
 	{
 		list[count + 1] = q;
 		list[0] = count + 1;
+		HnswBuildUnlock(bs, e);
 		return;
 	}
 
@@ -331,7 +591,7 @@ HnswBuildConnect(HnswBuildState *bs, uint32 e, uint32 q, float dist, int level)
 		bs->sel[n++].dist = ZvecDistanceCompute(&bs->zi->dist, ev,
 												HnswBuildVector(bs, list[i]));
 	}
-	qsort(bs->sel, n, sizeof(HnswCandidate), HnswBuildCompare);
+	qsort(bs->sel, n, sizeof(HnswCandidate), HnswCandidateCompare);
 	for (i = 0; i < n; i++)
 		bs->selvec[i] = HnswBuildVector(bs, bs->sel[i].slot);
 	(void) HnswSelectNeighbors(bs->sel, n, max, &bs->zi->dist, bs->selvec, bs->keep);
@@ -342,6 +602,110 @@ HnswBuildConnect(HnswBuildState *bs, uint32 e, uint32 q, float dist, int level)
 			list[++count] = bs->sel[i].slot;
 	}
 	list[0] = count;
+	HnswBuildUnlock(bs, e);
+}
+
+/*
+ * The entry point for inserting node q of this level into *ep and *ep_level;
+ * false if the graph was empty, in which case q has become the entry.
+ */
+static bool
+HnswBuildGetEntry(HnswBuildState *bs, uint32 q, int level, uint32 *ep,
+				  int *ep_level)
+{
+	bool		found = true;
+
+	if (bs->shared != NULL)
+		SpinLockAcquire(&bs->shared->entry_mutex);
+	if (bs->entry->node < 0)
+	{
+		bs->entry->node = q;
+		bs->entry->level = level;
+		found = false;
+	}
+	else
+	{
+		*ep = (uint32) bs->entry->node;
+		*ep_level = bs->entry->level;
+	}
+	if (bs->shared != NULL)
+		SpinLockRelease(&bs->shared->entry_mutex);
+	return found;
+}
+
+/* Make node q the entry point if its level is above the entry's. */
+static void
+HnswBuildRaiseEntry(HnswBuildState *bs, uint32 q, int level)
+{
+	if (bs->shared != NULL)
+		SpinLockAcquire(&bs->shared->entry_mutex);
+	if (level > bs->entry->level)
+	{
+		bs->entry->node = q;
+		bs->entry->level = level;
+	}
+	if (bs->shared != NULL)
+		SpinLockRelease(&bs->shared->entry_mutex);
+}
+
+/*
+ * If node d holds the same vector as q and has room, add q's TID to it and
+ * return true.
+ */
+static bool
+HnswBuildJoinDuplicate(HnswBuildState *bs, uint32 d, uint32 q)
+{
+	HnswBuildNode *dup = &bs->nodes[d];
+	bool		joined = false;
+
+	if (memcmp(HnswBuildVector(bs, q), HnswBuildVector(bs, d),
+			   bs->layout.vector_size) != 0)
+		return false;
+	HnswBuildLock(bs, d, LW_EXCLUSIVE);
+	if (dup->ntids > 0 && dup->ntids < HNSW_NODE_TIDS)
+	{
+		dup->tids[dup->ntids++] = bs->nodes[q].tids[0];
+		joined = true;
+	}
+	HnswBuildUnlock(bs, d);
+	return joined;
+}
+
+/*
+ * Set node q's own list on a layer to the chosen candidates.  In a
+ * parallel build another process may already have linked itself into the
+ * list (it found q through an upper layer); those links are kept by
+ * offering them to the list again once it is set.
+ */
+static void
+HnswBuildSetList(HnswBuildState *bs, uint32 q, int level, int count)
+{
+	uint32	   *list = HnswBuildList(bs, q, level);
+	uint32		nold;
+	uint32		j;
+	int			i;
+
+	HnswBuildLock(bs, q, LW_EXCLUSIVE);
+	nold = list[0];
+	memcpy(bs->oldbuf, list + 1, sizeof(uint32) * nold);
+	for (i = 0; i < count; i++)
+		list[i + 1] = bs->chosen[i].slot;
+	list[0] = count;
+	HnswBuildUnlock(bs, q);
+
+	for (j = 0; j < nold; j++)
+	{
+		bool		kept = false;
+
+		for (i = 0; i < count; i++)
+			kept |= (bs->chosen[i].slot == bs->oldbuf[j]);
+		if (!kept)
+			HnswBuildConnect(bs, q, bs->oldbuf[j],
+							 ZvecDistanceCompute(&bs->zi->dist,
+												 HnswBuildVector(bs, q),
+												 HnswBuildVector(bs, bs->oldbuf[j])),
+							 level);
+	}
 }
 
 /*
@@ -355,28 +719,24 @@ HnswBuildInsert(HnswBuildState *bs, uint32 q)
 	const ZvecDistance *dist = &bs->zi->dist;
 	Vector	   *qv = HnswBuildVector(bs, q);
 	int			level = bs->nodes[q].level;
-	uint32		ep;
+	uint32		ep = 0;
+	int			ep_level = 0;
 	float		epd;
 	int			l;
 	int			nfound;
 
-	if (bs->entry < 0)
-	{
-		bs->entry = q;
-		bs->entry_level = level;
+	if (!HnswBuildGetEntry(bs, q, level, &ep, &ep_level))
 		return true;
-	}
 
 	/* Greedy descent through the layers above the node's own. */
-	ep = (uint32) bs->entry;
 	epd = ZvecDistanceCompute(dist, qv, HnswBuildVector(bs, ep));
-	for (l = bs->entry_level; l > level; l--)
+	for (l = ep_level; l > level; l--)
 	{
 		bool		changed = true;
 
 		while (changed)
 		{
-			uint32	   *list = HnswBuildList(bs, ep, l);
+			const uint32 *list = HnswBuildReadList(bs, ep, l, bs->listbuf);
 			uint32		j;
 
 			changed = false;
@@ -397,10 +757,9 @@ HnswBuildInsert(HnswBuildState *bs, uint32 q)
 	bs->found[0].slot = ep;
 	bs->found[0].dist = epd;
 	nfound = 1;
-	for (l = Min(level, bs->entry_level); l >= 0; l--)
+	for (l = Min(level, ep_level); l >= 0; l--)
 	{
 		int			max = HnswLayerMax(&bs->layout, l);
-		uint32	   *list = HnswBuildList(bs, q, l);
 		int			i;
 		int			count = 0;
 
@@ -408,15 +767,8 @@ HnswBuildInsert(HnswBuildState *bs, uint32 q)
 
 		/* An identical vector already indexed: share its node. */
 		if (l == 0 && level == 0 && nfound > 0 &&
-			bs->nodes[bs->found[0].slot].ntids < HNSW_NODE_TIDS &&
-			memcmp(qv, HnswBuildVector(bs, bs->found[0].slot),
-				   bs->layout.vector_size) == 0)
-		{
-			HnswBuildNode *dup = &bs->nodes[bs->found[0].slot];
-
-			dup->tids[dup->ntids++] = bs->nodes[q].tids[0];
+			HnswBuildJoinDuplicate(bs, bs->found[0].slot, q))
 			return false;
-		}
 
 		for (i = 0; i < nfound; i++)
 			bs->selvec[i] = HnswBuildVector(bs, bs->found[i].slot);
@@ -424,21 +776,15 @@ HnswBuildInsert(HnswBuildState *bs, uint32 q)
 		for (i = 0; i < nfound; i++)
 		{
 			if (bs->keep[i])
-			{
-				bs->chosen[count] = bs->found[i];
-				list[++count] = bs->found[i].slot;
-			}
+				bs->chosen[count++] = bs->found[i];
 		}
-		list[0] = count;
+		HnswBuildSetList(bs, q, l, count);
 		for (i = 0; i < count; i++)
 			HnswBuildConnect(bs, bs->chosen[i].slot, q, bs->chosen[i].dist, l);
 	}
 
-	if (level > bs->entry_level)
-	{
-		bs->entry = q;
-		bs->entry_level = level;
-	}
+	if (level > ep_level)
+		HnswBuildRaiseEntry(bs, q, level);
 	return true;
 }
 
@@ -446,7 +792,7 @@ HnswBuildInsert(HnswBuildState *bs, uint32 q)
 static void
 HnswBuildAddRow(HnswBuildState *bs, Vector *v, ItemPointer tid)
 {
-	uint32		q = bs->n;
+	uint32		q;
 	HnswBuildNode *node;
 	int			level;
 
@@ -455,31 +801,26 @@ HnswBuildAddRow(HnswBuildState *bs, Vector *v, ItemPointer tid)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("expected %d dimensions, not %d", bs->layout.dims, v->dim)));
 
-	if (q == bs->capacity)
-	{
-		if (bs->capacity >= STORE_INVALID_SLOT / 2)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many rows for one zvec index")));
-		HnswBuildGrow(bs, bs->capacity * 2);
-	}
-
+	if (!HnswBuildClaimNode(bs, &q))
+		return;
 	level = HnswRandomLevel(&bs->layout);
 	node = &bs->nodes[q];
 	memset(node, 0, sizeof(HnswBuildNode));
+	if (level > 0 && !HnswBuildClaimUpper(bs, level, &node->upper))
+		return;
 	node->level = (uint8) level;
 	node->ntids = 1;
 	node->tids[0] = *tid;
 	memcpy(HnswBuildVector(bs, q), v, bs->layout.vector_size);
 	HnswBuildList0(bs, q)[0] = 0;
-	if (level > 0)
-		node->upper = MemoryContextAllocZero(bs->graph_cxt,
-											 sizeof(uint32) * (bs->layout.m + 1) * level);
 
 	if (HnswBuildInsert(bs, q))
-		bs->n++;
-	else if (node->upper != NULL)
-		pfree(node->upper);
+	{
+		if (bs->shared == NULL)
+			bs->n++;
+	}
+	else
+		node->ntids = 0;
 	bs->indtuples++;
 }
 
@@ -491,10 +832,19 @@ HnswBuildCallback(Relation index, ItemPointer tid, Datum *values,
 	HnswBuildState *bs = (HnswBuildState *) state;
 	MemoryContext old;
 	Vector	   *v;
+	int64		done;
 
 	CHECK_FOR_INTERRUPTS();
 	bs->reltuples++;
-	if (isnull[0])
+	done = (int64) bs->reltuples;
+	if (bs->shared != NULL)
+		done = (int64) pg_atomic_add_fetch_u64(&bs->shared->tuples_seen, 1);
+	if (bs->progress && (bs->reltuples == 1 || ((uint64) bs->reltuples & 255) == 0))
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, done);
+
+	/* Once a shared graph is full, rows are only counted. */
+	if (isnull[0] ||
+		(bs->shared != NULL && pg_atomic_read_u32(&bs->shared->overflow) != 0))
 		return;
 
 	old = MemoryContextSwitchTo(bs->tuple_cxt);
@@ -503,10 +853,6 @@ HnswBuildCallback(Relation index, ItemPointer tid, Datum *values,
 		HnswBuildAddRow(bs, v, tid);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(bs->tuple_cxt);
-
-	if (((uint64) bs->reltuples & 255) == 0)
-		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE,
-									 (int64) bs->reltuples);
 }
 
 /* Fill a node record from the in-memory node i. */
@@ -555,17 +901,20 @@ HnswBuildFormUpper(HnswBuildState *bs, uint32 i, int first_level,
 	}
 }
 
-/* Number of upper records node i needs. */
+/* Number of upper records node i needs (none for an empty slot). */
 static inline int
 HnswBuildUpperRecords(HnswBuildState *bs, uint32 i)
 {
 	int			level = bs->nodes[i].level;
 
+	if (bs->nodes[i].ntids == 0)
+		return 0;
 	return (level + bs->layout.lists_per_upper - 1) / bs->layout.lists_per_upper;
 }
 
 /*
- * Write the graph to a new store: nodes at slots 0..n-1, then their upper
+ * Write the graph to a new store: nodes at slots 0..n-1 (an empty slot, left
+ * by a duplicate in a parallel build, as a free record), then their upper
  * records, then the metapage; durable once at the end.
  */
 static void
@@ -575,6 +924,8 @@ HnswBuildWrite(HnswBuildState *bs, Store *store)
 	char		area[STORE_META_AREA_SIZE];
 	HnswMetaState *ms;
 	StoreSlot	next_upper = bs->n;
+	StoreSlot	free_head = STORE_INVALID_SLOT;
+	uint64		live = 0;
 	uint32		i;
 
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, ZVEC_PHASE_WRITE);
@@ -586,7 +937,20 @@ HnswBuildWrite(HnswBuildState *bs, Store *store)
 	{
 		int			nup = HnswBuildUpperRecords(bs, i);
 
-		HnswBuildFormNode(bs, i, nup > 0 ? next_upper : STORE_INVALID_SLOT, rec);
+		if (bs->nodes[i].ntids == 0)
+		{
+			HnswFreeHeader *fh = (HnswFreeHeader *) rec;
+
+			memset(rec, 0, bs->layout.record_size);
+			fh->kind = HNSW_KIND_FREE;
+			fh->next = free_head;
+			free_head = i;
+		}
+		else
+		{
+			HnswBuildFormNode(bs, i, nup > 0 ? next_upper : STORE_INVALID_SLOT, rec);
+			live++;
+		}
 		(void) StoreBulkAppend(store, rec);
 		next_upper += nup;
 		if ((i & 1023) == 0)
@@ -613,15 +977,437 @@ HnswBuildWrite(HnswBuildState *bs, Store *store)
 
 	ms = ZvecMetaAlgoState(&bs->zi->meta, HnswMetaState);
 	memset(ms, 0, sizeof(HnswMetaState));
-	ms->entry = bs->entry >= 0 ? (StoreSlot) bs->entry : STORE_INVALID_SLOT;
-	ms->entry_level = bs->entry >= 0 ? bs->entry_level : 0;
-	ms->free_head = STORE_INVALID_SLOT;
-	ms->inserted = bs->n;
+	ms->entry = bs->entry->node >= 0 ? (StoreSlot) bs->entry->node : STORE_INVALID_SLOT;
+	ms->entry_level = bs->entry->node >= 0 ? bs->entry->level : 0;
+	ms->free_head = free_head;
+	ms->inserted = live;
 
 	memset(area, 0, sizeof(area));
 	memcpy(area, &bs->zi->meta, sizeof(ZvecMeta));
 	StoreBulkFinish(store, area);
 	pfree(rec);
+}
+
+/* Fill in what every build state starts with, serial or parallel. */
+static void
+HnswBuildInitState(HnswBuildState *bs, Relation heap, ZvecIndex *zi)
+{
+	memset(bs, 0, sizeof(HnswBuildState));
+	bs->heap = heap;
+	bs->index = zi->index;
+	bs->zi = zi;
+	bs->ef_construction = (int) zi->meta.ef_construction;
+	HnswLayoutInit(&bs->layout, (int) zi->meta.m, (int) zi->meta.dims);
+	StoreCheckRecordSize(bs->layout.record_size);
+	bs->vstride = MAXALIGN(bs->layout.vector_size);
+	bs->local_entry.node = -1;
+	bs->entry = &bs->local_entry;
+}
+
+/*
+ * Open the accounted graph context (operation names the build in error
+ * messages), reserve bytes in it, and allocate the search scratch there.
+ */
+static void
+HnswBuildBegin(HnswBuildState *bs, const char *operation, Size bytes)
+{
+	MemoryContext old;
+	int			most = Max(bs->ef_construction, bs->layout.m0) + 1;
+
+	bs->graph_cxt = GovernorContextCreate(CurrentMemoryContext,
+										  "zvec hnsw build graph",
+										  operation, GOVERNOR_QUOTA);
+	GovernorReserve(bs->graph_cxt, bytes);
+	bs->tuple_cxt = AllocSetContextCreate(CurrentMemoryContext,
+										  "zvec hnsw build tuple",
+										  ALLOCSET_DEFAULT_SIZES);
+
+	old = MemoryContextSwitchTo(bs->graph_cxt);
+	HnswHeapInit(&bs->cand, bs->ef_construction * 4);
+	HnswHeapInit(&bs->best, bs->ef_construction + 1);
+	bs->found = palloc(sizeof(HnswCandidate) * (bs->ef_construction + 1));
+	bs->chosen = palloc(sizeof(HnswCandidate) * (bs->ef_construction + 1));
+	bs->sel = palloc(sizeof(HnswCandidate) * (bs->layout.m0 + 1));
+	bs->selvec = palloc(sizeof(Vector *) * most);
+	bs->keep = palloc(sizeof(bool) * most);
+	bs->listbuf = palloc(sizeof(uint32) * (bs->layout.m0 + 1));
+	bs->oldbuf = palloc(sizeof(uint32) * (bs->layout.m0 + 1));
+	MemoryContextSwitchTo(old);
+}
+
+/* Release what HnswBuildBegin() and the load took (and their charge). */
+static void
+HnswBuildEnd(HnswBuildState *bs)
+{
+	MemoryContextDelete(bs->tuple_cxt);
+	MemoryContextDelete(bs->graph_cxt);
+	bs->tuple_cxt = NULL;
+	bs->graph_cxt = NULL;
+}
+
+/* Create the store and write the loaded graph into it. */
+static void
+HnswBuildFinish(HnswBuildState *bs)
+{
+	ZvecIndex  *zi = bs->zi;
+
+	zi->store = StoreCreate(bs->index, MAIN_FORKNUM,
+							(ZvecStorageKind) zi->meta.storage,
+							bs->layout.record_size);
+	HnswBuildWrite(bs, zi->store);
+}
+
+/*
+ * Build in this process alone, sizing the graph for rows expected: load
+ * with table_index_build_scan(), then write.
+ */
+static void
+HnswBuildSerial(HnswBuildState *bs, IndexInfo *info, double rows)
+{
+	uint32		capacity = HnswBuildInitialCapacity(rows);
+
+	bs->estimate = rows;
+	HnswBuildBegin(bs, psprintf("index build \"%s\"",
+								RelationGetRelationName(bs->index)),
+				   HnswBuildEstimateMemory(&bs->layout, rows));
+	bs->progress = true;
+	HnswBuildGrow(bs, capacity);
+	HnswBuildGrowUpper(bs, HnswBuildExpectedUpper(&bs->layout, capacity));
+
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, ZVEC_PHASE_LOAD);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) rows);
+	bs->reltuples = table_index_build_scan(bs->heap, bs->index, info, true, true,
+										   HnswBuildCallback, bs, NULL);
+	HnswBuildFinish(bs);
+	HnswBuildEnd(bs);
+}
+
+/*
+ * Workers for a parallel build: what the planner grants, as for btree,
+ * but no more than leave one CPU of the cgroup's limit to the leader.
+ */
+static int
+HnswBuildPlanWorkers(Relation heap, Relation index)
+{
+	int			nworkers;
+	int			cpu_bound;
+
+	nworkers = plan_create_index_workers(RelationGetRelid(heap),
+										 RelationGetRelid(index));
+	cpu_bound = (int) ceil(CgroupGetLimits()->cpus) - 1;
+	nworkers = Max(Min(nworkers, cpu_bound), 0);
+	ereport(DEBUG1,
+			(errmsg_internal("zvec index \"%s\": %d parallel workers planned",
+							 RelationGetRelationName(index), nworkers)));
+	return nworkers;
+}
+
+/* Lay out the arrays of a shared graph holding capacity nodes. */
+static void
+HnswBuildPlanGraph(const HnswLayout *layout, uint32 capacity,
+				   uint64 upper_capacity, HnswBuildGraphLayout *gl)
+{
+	Size		vstride = MAXALIGN(layout->vector_size);
+	Size		off = 0;
+
+	gl->nodes = off;
+	off = add_size(off, MAXALIGN(mul_size(sizeof(HnswBuildNode), capacity)));
+	gl->lists0 = off;
+	off = add_size(off, MAXALIGN(mul_size(sizeof(uint32) * (layout->m0 + 1), capacity)));
+	gl->vectors = off;
+	off = add_size(off, mul_size(vstride, capacity));
+	gl->upper = off;
+	off = add_size(off, MAXALIGN(mul_size(sizeof(uint32), upper_capacity)));
+	gl->locks = off;
+	off = add_size(off, mul_size(sizeof(LWLock), capacity));
+	gl->total = off;
+}
+
+/* Point a build state at the shared graph (leader and workers alike). */
+static void
+HnswBuildAttach(HnswBuildState *bs, HnswBuildShared *shared, char *graph)
+{
+	HnswBuildGraphLayout gl;
+
+	HnswBuildPlanGraph(&bs->layout, shared->capacity, shared->upper_capacity, &gl);
+	bs->shared = shared;
+	bs->capacity = shared->capacity;
+	bs->upper_capacity = shared->upper_capacity;
+	bs->nodes = (HnswBuildNode *) (graph + gl.nodes);
+	bs->lists0 = (uint32 *) (graph + gl.lists0);
+	bs->vectors = graph + gl.vectors;
+	bs->upper = (uint32 *) (graph + gl.upper);
+	bs->locks = (LWLock *) (graph + gl.locks);
+	bs->entry = &shared->entry;
+	LWLockRegisterTranche(shared->lock_tranche, "zvec_hnsw_build");
+}
+
+/* Give this process its own random levels, apart from every other's. */
+static void
+HnswBuildSeedLevels(void)
+{
+	if (!pg_prng_strong_seed(&pg_global_prng_state))
+		pg_prng_seed(&pg_global_prng_state,
+					 (uint64) MyProcPid ^ (uint64) GetCurrentTimestamp());
+}
+
+/*
+ * One participant's share of a parallel load: its part of the parallel
+ * heap scan inserted into the shared graph; then it reports its counts
+ * and signals the leader.  Its visited array is private and charged to
+ * its own governor context (the leader's comes with its reservation).
+ */
+static void
+HnswBuildParticipate(HnswBuildState *bs, ParallelTableScanDesc pscan,
+					 IndexInfo *info)
+{
+	HnswBuildShared *shared = bs->shared;
+	TableScanDesc scan;
+	double		reltuples;
+
+	bs->visited = MemoryContextAllocExtended(bs->graph_cxt,
+											 sizeof(uint32) * (Size) bs->capacity,
+											 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	scan = table_beginscan_parallel(bs->heap, pscan);
+	reltuples = table_index_build_scan(bs->heap, bs->index, info, true,
+									   bs->progress, HnswBuildCallback, bs,
+									   scan);
+
+	SpinLockAcquire(&shared->mutex);
+	shared->ndone++;
+	shared->reltuples += reltuples;
+	shared->indtuples += bs->indtuples;
+	SpinLockRelease(&shared->mutex);
+	ConditionVariableBroadcast(&shared->done_cv);
+}
+
+/* Bytes of DSM a parallel build reserves for capacity nodes. */
+static Size
+HnswBuildParallelBytes(const HnswLayout *layout, uint32 capacity,
+					   uint64 *upper_capacity)
+{
+	HnswBuildGraphLayout gl;
+
+	/* twice the expected upper lists, and a margin for a small graph */
+	*upper_capacity = 2 * HnswBuildExpectedUpper(layout, capacity) +
+		HnswBuildUpperWords(layout, HNSW_MAX_LEVEL) * 64;
+	HnswBuildPlanGraph(layout, capacity, *upper_capacity, &gl);
+	return add_size(gl.total, sizeof(HnswBuildShared));
+}
+
+/*
+ * Load in parallel with nworkers workers and write the index.  Returns
+ * false, having released everything, if the table held more rows than the
+ * shared graph was sized for; *rows_seen is then the true count.
+ */
+static bool
+HnswBuildParallel(HnswBuildState *bs, IndexInfo *info, int nworkers,
+				  double rows, double *rows_seen)
+{
+	ParallelContext *pcxt;
+	HnswBuildShared *shared;
+	ParallelTableScanDesc pscan;
+	Snapshot	snapshot;
+	Size		scan_bytes;
+	Size		shared_bytes;
+	uint64		upper_capacity;
+	uint32		capacity = HnswBuildInitialCapacity(rows);
+	HnswBuildGraphLayout gl;
+	char	   *graph;
+	char	   *query;
+	static int	lock_tranche = 0;
+	uint32		i;
+	bool		overflow;
+
+	/* The whole graph is charged before the segment exists. */
+	shared_bytes = HnswBuildParallelBytes(&bs->layout, capacity, &upper_capacity);
+	bs->estimate = rows;
+	HnswBuildBegin(bs, psprintf("parallel index build \"%s\"",
+								RelationGetRelationName(bs->index)),
+				   add_size(add_size(shared_bytes, HNSW_BUILD_SCRATCH),
+							mul_size(sizeof(uint32), capacity)));
+	bs->progress = true;
+
+	if (info->ii_Concurrent)
+		snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	else
+		snapshot = SnapshotAny;
+
+	EnterParallelMode();
+	pcxt = CreateParallelContext("zvec", "HnswBuildWorkerMain", nworkers);
+	scan_bytes = table_parallelscan_estimate(bs->heap, snapshot);
+	HnswBuildPlanGraph(&bs->layout, capacity, upper_capacity, &gl);
+	shm_toc_estimate_chunk(&pcxt->estimator, sizeof(HnswBuildShared));
+	shm_toc_estimate_chunk(&pcxt->estimator, gl.total);
+	shm_toc_estimate_chunk(&pcxt->estimator, scan_bytes);
+	shm_toc_estimate_keys(&pcxt->estimator, 3);
+	if (debug_query_string)
+	{
+		shm_toc_estimate_chunk(&pcxt->estimator, strlen(debug_query_string) + 1);
+		shm_toc_estimate_keys(&pcxt->estimator, 1);
+	}
+	InitializeParallelDSM(pcxt);
+	if (pcxt->seg == NULL)
+	{
+		/* no segment could be had: the graph cannot be shared */
+		DestroyParallelContext(pcxt);
+		ExitParallelMode();
+		if (IsMVCCSnapshot(snapshot))
+			UnregisterSnapshot(snapshot);
+		HnswBuildEnd(bs);
+		*rows_seen = rows;
+		return false;
+	}
+
+	shared = shm_toc_allocate(pcxt->toc, sizeof(HnswBuildShared));
+	memset(shared, 0, sizeof(HnswBuildShared));
+	shared->heaprelid = RelationGetRelid(bs->heap);
+	shared->indexrelid = RelationGetRelid(bs->index);
+	shared->isconcurrent = info->ii_Concurrent;
+	if (lock_tranche == 0)
+		lock_tranche = LWLockNewTrancheId();
+	shared->lock_tranche = lock_tranche;
+	shared->capacity = capacity;
+	shared->upper_capacity = upper_capacity;
+	pg_atomic_init_u32(&shared->nnodes, 0);
+	pg_atomic_init_u64(&shared->upper_used, 0);
+	pg_atomic_init_u32(&shared->overflow, 0);
+	pg_atomic_init_u64(&shared->tuples_seen, 0);
+	SpinLockInit(&shared->entry_mutex);
+	shared->entry.node = -1;
+	SpinLockInit(&shared->mutex);
+	ConditionVariableInit(&shared->done_cv);
+	shm_toc_insert(pcxt->toc, HNSW_PARALLEL_KEY_SHARED, shared);
+
+	graph = shm_toc_allocate(pcxt->toc, gl.total);
+	shm_toc_insert(pcxt->toc, HNSW_PARALLEL_KEY_GRAPH, graph);
+	HnswBuildAttach(bs, shared, graph);
+	for (i = 0; i < capacity; i++)
+		LWLockInitialize(&bs->locks[i], lock_tranche);
+
+	pscan = shm_toc_allocate(pcxt->toc, scan_bytes);
+	table_parallelscan_initialize(bs->heap, pscan, snapshot);
+	shm_toc_insert(pcxt->toc, HNSW_PARALLEL_KEY_SCAN, pscan);
+	if (debug_query_string)
+	{
+		query = shm_toc_allocate(pcxt->toc, strlen(debug_query_string) + 1);
+		strcpy(query, debug_query_string);
+		shm_toc_insert(pcxt->toc, HNSW_PARALLEL_KEY_QUERY, query);
+	}
+
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, ZVEC_PHASE_LOAD);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) rows);
+	LaunchParallelWorkers(pcxt);
+	ereport(DEBUG2,
+			(errmsg_internal("zvec index \"%s\": %d of %d parallel workers launched",
+							 RelationGetRelationName(bs->index),
+							 pcxt->nworkers_launched, nworkers)));
+
+	/* The leader takes its share, then waits for the workers. */
+	HnswBuildParticipate(bs, pscan, info);
+	if (pcxt->nworkers_launched > 0)
+		WaitForParallelWorkersToAttach(pcxt);
+	for (;;)
+	{
+		int			ndone;
+
+		SpinLockAcquire(&shared->mutex);
+		ndone = shared->ndone;
+		SpinLockRelease(&shared->mutex);
+		if (ndone > pcxt->nworkers_launched)
+			break;
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE,
+									 (int64) pg_atomic_read_u64(&shared->tuples_seen));
+		(void) ConditionVariableTimedSleep(&shared->done_cv,
+										   HNSW_PARALLEL_REPORT_MS,
+										   WAIT_EVENT_PARALLEL_CREATE_INDEX_SCAN);
+	}
+	ConditionVariableCancelSleep();
+	WaitForParallelWorkersToFinish(pcxt);
+
+	bs->reltuples = shared->reltuples;
+	bs->indtuples = shared->indtuples;
+	overflow = pg_atomic_read_u32(&shared->overflow) != 0;
+	if (!overflow)
+	{
+		bs->n = pg_atomic_read_u32(&shared->nnodes);
+		HnswBuildFinish(bs);
+	}
+
+	DestroyParallelContext(pcxt);
+	ExitParallelMode();
+	if (IsMVCCSnapshot(snapshot))
+		UnregisterSnapshot(snapshot);
+	HnswBuildEnd(bs);
+
+	*rows_seen = bs->reltuples;
+	if (overflow)
+		ereport(DEBUG1,
+				(errmsg_internal("zvec index \"%s\": table has more rows than the %u the parallel build was sized for, building serially",
+								 RelationGetRelationName(bs->index), capacity)));
+	return !overflow;
+}
+
+/*
+ * Entry point of a parallel build worker (named to CreateParallelContext):
+ * open the relations as the leader has them, attach to the shared graph
+ * and take a share of the scan.
+ */
+void
+HnswBuildWorkerMain(dsm_segment *seg, shm_toc *toc)
+{
+	HnswBuildShared *shared;
+	ParallelTableScanDesc pscan;
+	HnswBuildState bs;
+	Relation	heap;
+	Relation	index;
+	LOCKMODE	heap_lockmode;
+	LOCKMODE	index_lockmode;
+	IndexInfo  *info;
+	ZvecParams	params;
+	ZvecIndex  *zi;
+
+	shared = shm_toc_lookup(toc, HNSW_PARALLEL_KEY_SHARED, false);
+	debug_query_string = shm_toc_lookup(toc, HNSW_PARALLEL_KEY_QUERY, true);
+	pgstat_report_activity(STATE_RUNNING, debug_query_string);
+
+	/* The lock modes index_build() took in the leader. */
+	if (shared->isconcurrent)
+	{
+		heap_lockmode = ShareUpdateExclusiveLock;
+		index_lockmode = RowExclusiveLock;
+	}
+	else
+	{
+		heap_lockmode = ShareLock;
+		index_lockmode = AccessExclusiveLock;
+	}
+	heap = table_open(shared->heaprelid, heap_lockmode);
+	index = index_open(shared->indexrelid, index_lockmode);
+	info = BuildIndexInfo(index);
+	info->ii_Concurrent = shared->isconcurrent;
+
+	ZvecGetParams(index, &params);
+	zi = ZvecIndexPrepareBuild(index, &params);
+	HnswBuildInitState(&bs, heap, zi);
+	HnswBuildBegin(&bs, psprintf("parallel index build \"%s\"",
+								 RelationGetRelationName(index)),
+				   add_size(HNSW_BUILD_SCRATCH,
+							mul_size(sizeof(uint32), shared->capacity)));
+	HnswBuildAttach(&bs, shared,
+					shm_toc_lookup(toc, HNSW_PARALLEL_KEY_GRAPH, false));
+	HnswBuildSeedLevels();
+
+	pscan = shm_toc_lookup(toc, HNSW_PARALLEL_KEY_SCAN, false);
+	HnswBuildParticipate(&bs, pscan, info);
+	ereport(DEBUG2,
+			(errmsg_internal("zvec parallel build worker indexed %.0f of %.0f rows it read",
+							 bs.indtuples, bs.reltuples)));
+
+	HnswBuildEnd(&bs);
+	ZvecIndexClose(zi);
+	index_close(index, index_lockmode);
+	table_close(heap, heap_lockmode);
 }
 
 /* ambuild for HNSW: see the file header. */
@@ -630,59 +1416,26 @@ HnswBuild(Relation heap, ZvecIndex *zi, IndexInfo *info)
 {
 	HnswBuildState bs;
 	IndexBuildResult *result;
-	MemoryContext old;
-	Size		estimate;
-	uint32		capacity;
+	double		rows;
+	int			nworkers;
+	bool		built = false;
 
-	memset(&bs, 0, sizeof(bs));
-	bs.heap = heap;
-	bs.index = zi->index;
-	bs.zi = zi;
-	bs.ef_construction = (int) zi->meta.ef_construction;
-	HnswLayoutInit(&bs.layout, (int) zi->meta.m, (int) zi->meta.dims);
-	StoreCheckRecordSize(bs.layout.record_size);
-	bs.vstride = MAXALIGN(bs.layout.vector_size);
-	bs.entry = -1;
+	HnswBuildInitState(&bs, heap, zi);
+	rows = HnswBuildEstimateRows(heap, &bs.layout);
+	nworkers = HnswBuildPlanWorkers(heap, zi->index);
+	if (nworkers > 0)
+	{
+		double		seen;
 
-	/* Estimate and reserve the graph's memory before reading any row. */
-	bs.estimate = HnswBuildEstimateRows(heap);
-	estimate = HnswBuildEstimateMemory(&bs.layout, bs.estimate);
-	bs.graph_cxt = GovernorContextCreate(CurrentMemoryContext,
-										 "zvec hnsw build graph",
-										 psprintf("index build \"%s\"",
-												  RelationGetRelationName(bs.index)),
-										 GOVERNOR_QUOTA);
-	GovernorReserve(bs.graph_cxt, estimate);
-	bs.tuple_cxt = AllocSetContextCreate(CurrentMemoryContext,
-										 "zvec hnsw build tuple",
-										 ALLOCSET_DEFAULT_SIZES);
-
-	capacity = (uint32) Min(Max(bs.estimate * 1.05 + 16, HNSW_BUILD_MIN_CAPACITY),
-							(double) (STORE_INVALID_SLOT / 2));
-	old = MemoryContextSwitchTo(bs.graph_cxt);
-	HnswHeapInit(&bs.cand, bs.ef_construction * 4);
-	HnswHeapInit(&bs.best, bs.ef_construction + 1);
-	bs.found = palloc(sizeof(HnswCandidate) * (bs.ef_construction + 1));
-	bs.chosen = palloc(sizeof(HnswCandidate) * (bs.ef_construction + 1));
-	bs.sel = palloc(sizeof(HnswCandidate) * (bs.layout.m0 + 1));
-	bs.selvec = palloc(sizeof(Vector *) * (Max(bs.ef_construction, bs.layout.m0) + 1));
-	bs.keep = palloc(sizeof(bool) * (Max(bs.ef_construction, bs.layout.m0) + 1));
-	MemoryContextSwitchTo(old);
-	bs.capacity = 0;
-	HnswBuildGrow(&bs, capacity);
-
-	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, ZVEC_PHASE_LOAD);
-	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) bs.estimate);
-	bs.reltuples = table_index_build_scan(heap, bs.index, info, true, true,
-										  HnswBuildCallback, &bs, NULL);
-
-	zi->store = StoreCreate(bs.index, MAIN_FORKNUM,
-							(ZvecStorageKind) zi->meta.storage,
-							bs.layout.record_size);
-	HnswBuildWrite(&bs, zi->store);
-
-	MemoryContextDelete(bs.tuple_cxt);
-	MemoryContextDelete(bs.graph_cxt);
+		built = HnswBuildParallel(&bs, info, nworkers, rows, &seen);
+		if (!built)
+		{
+			HnswBuildInitState(&bs, heap, zi);
+			rows = seen;
+		}
+	}
+	if (!built)
+		HnswBuildSerial(&bs, info, rows);
 
 	result = palloc(sizeof(IndexBuildResult));
 	result->heap_tuples = bs.reltuples;

@@ -29,7 +29,9 @@
 
 #include "postgres.h"
 
+#include "storage/dsm.h"
 #include "storage/itemptr.h"
+#include "storage/shm_toc.h"
 #include "utils/relcache.h"
 
 #include "am/algorithm.h"
@@ -155,6 +157,7 @@ extern const ZvecAlgorithm HnswAlgorithm;
 extern IndexBuildResult *HnswBuild(Relation heap, ZvecIndex *zi, IndexInfo *info);
 extern void HnswBuildEmpty(ZvecIndex *zi);
 extern Size HnswBuildEstimateMemory(const HnswLayout *layout, double ntuples);
+extern PGDLLEXPORT void HnswBuildWorkerMain(dsm_segment *seg, shm_toc *toc);
 
 /* insert.c */
 extern void HnswInsert(ZvecIndex *zi, Vector *value, ItemPointer heap_tid,
@@ -187,6 +190,7 @@ extern void HnswSlotSetInit(HnswSlotSet *set, uint32 capacity);
 extern void HnswSlotSetReset(HnswSlotSet *set);
 extern bool HnswSlotSetAdd(HnswSlotSet *set, StoreSlot slot);
 extern bool HnswSlotSetContains(const HnswSlotSet *set, StoreSlot slot);
+extern int	HnswCandidateCompare(const void *a, const void *b);
 extern int	HnswSelectNeighbors(HnswCandidate *cands, int ncands, int max,
 								const ZvecDistance *dist, Vector **vectors,
 								bool *keep);

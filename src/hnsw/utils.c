@@ -284,8 +284,8 @@ HnswSelectNeighbors(HnswCandidate *cands, int ncands, int max,
 	return nkept;
 }
 
-/* Sort candidates by ascending distance (qsort comparator). */
-static int
+/* Sort candidates by ascending distance, slot breaking ties (for qsort). */
+int
 HnswCandidateCompare(const void *a, const void *b)
 {
 	const HnswCandidate *ca = (const HnswCandidate *) a;

@@ -59,6 +59,7 @@
 
 #include "common/relpath.h"
 #include "storage/buf.h"
+#include "storage/bufpage.h"
 #include "utils/rel.h"
 
 /* A record number inside a store. */
@@ -91,6 +92,14 @@ typedef enum ZvecStorageKind
  * of each record in its head, so algorithms can lay out what they change.
  */
 #define STORE_MIN_HEAD_SIZE		4096
+
+/*
+ * The largest record that never spans blocks in any backend: an algorithm
+ * that packs several items per record sizes its records to fit this, so a
+ * read never assembles a record from several blocks.  (How much of a
+ * record is head is still store->head_size's to say.)
+ */
+#define STORE_BLOCK_RECORD_SIZE	((Size) (BLCKSZ - MAXALIGN(SizeOfPageHeaderData)))
 
 /* The largest record a store accepts (a 16,000-dim vector plus headroom). */
 #define STORE_MAX_RECORD_SIZE	((Size) 1024 * 1024)

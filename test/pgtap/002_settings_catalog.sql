@@ -17,6 +17,7 @@ INSERT INTO expected_gucs VALUES
 	('zvec.mmap_lock', 'enum', NULL, 'off', NULL, NULL, '{off,try,on}', 'superuser'),
 	('zvec.cgroup_root', 'string', NULL, '/', NULL, NULL, NULL, 'superuser'),
 	('zvec.ef_search', 'integer', NULL, '40', '1', '1000', NULL, 'user'),
+	('zvec.probes', 'integer', NULL, '1', '1', '32768', NULL, 'user'),
 	('zvec.iterative_scan', 'enum', NULL, 'off', NULL, NULL, '{off,relaxed_order,strict_order}', 'user'),
 	('zvec.max_scan_tuples', 'integer', NULL, '20000', '1', '2147483647', NULL, 'user');
 
