@@ -44,8 +44,9 @@ include $(PGXS)
 # track header dependencies, so name this one.
 src/type/distance.o src/type/distance.bc: src/type/distance_simd.h
 
-# Export only what PostgreSQL looks up by name: _PG_init, the magic block
-# and the SQL-callable functions (each has a pg_finfo_ record).  Everything
+# Export only what PostgreSQL looks up by name: _PG_init, the magic block,
+# the SQL-callable functions (each has a pg_finfo_ record) and the entry
+# points of parallel workers (named *WorkerMain by convention).  Everything
 # else stays local, so zvec's internal names -- many of which pgvector's
 # library also defines -- never interpose on another module's when both are
 # loaded (for example with shared_preload_libraries = 'zvec'), and
@@ -54,7 +55,7 @@ ifeq ($(PORTNAME),linux)
 SHLIB_LINK += -Wl,--version-script=zvec.exports -Wl,-Bsymbolic
 $(shlib): zvec.exports
 zvec.exports: $(OBJS)
-	{ echo '{ global: _PG_init; Pg_magic_func;'; \
+	{ echo '{ global: _PG_init; Pg_magic_func; *WorkerMain;'; \
 	  nm -g --defined-only $(OBJS) | \
 	    awk '$$3 ~ /^pg_finfo_/ { print "  " $$3 "; " substr($$3, 10) ";" }'; \
 	  echo 'local: *; };'; } > $@
