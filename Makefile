@@ -8,6 +8,8 @@
 #	               then the Perl TAP tests in test/t/ (their own clusters)
 #	kernelcheck    the distance-kernel accuracy test (no server needed)
 #	pgtapcheck     the pgTAP catalog-contract suite in test/pgtap/ (pg_prove)
+#	fuzz           the libFuzzer harnesses in test/fuzz/, FUZZ_SECONDS each
+#	               (clang; no server needed)
 #
 # CI passes COPT='-Werror' and COPT='-Werror -DUSE_ASSERT_CHECKING'.
 
@@ -34,7 +36,7 @@ PROVE_TESTS = test/t/*.pl
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 
-EXTRA_CLEAN = zvec.exports test/kernels/kernel_test bench/kernel_bench results regression.diffs regression.out tmp_check
+EXTRA_CLEAN = zvec.exports test/kernels/kernel_test $(FUZZ_HARNESSES:%=test/fuzz/%_fuzzer) test/fuzz/tmp_check bench/kernel_bench results regression.diffs regression.out tmp_check
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -73,6 +75,56 @@ pgtapcheck:
 	pg_prove $(PG_PROVE_FLAGS) test/pgtap/*.sql
 
 .PHONY: kernelcheck pgtapcheck
+
+# libFuzzer harnesses of the parsers that read untrusted bytes: the vector
+# text and binary forms (src/type/vector_parse.c) and the side-file checks
+# (src/storage/mmap_file.c), built without the server (-DFRONTEND) under
+# ASan and UBSan.  `make fuzz FUZZ_SECONDS=60` builds each harness and runs
+# it that long from its seed corpus in test/fuzz/corpus/<name>/; new inputs,
+# logs and any crashing input go to test/fuzz/tmp_check/.  A crash, a
+# failed property or a leak fails the target.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_HARNESSES = vector_text vector_recv mmap_header
+FUZZ_CFLAGS = -g -O1 -std=gnu99 -Wall -Wextra -Wno-unused-parameter -Wno-ignored-attributes \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-DFRONTEND -I$(srcdir)/src -I$(srcdir)/test/fuzz -I$(includedir_server)
+FUZZ_LIBS = -L$(pkglibdir) -L$(libdir) -lpgcommon -lpgport -lm
+# Inputs longer than this are not tried: a 16,001-element text fits.
+FUZZ_MAX_LEN_vector_text = 40000
+FUZZ_MAX_LEN_vector_recv = 8192
+FUZZ_MAX_LEN_mmap_header = 16384
+
+test/fuzz/vector_text_fuzzer: test/fuzz/vector_text_fuzzer.c src/type/vector_parse.c src/type/vector_parse.h test/fuzz/fuzz_common.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(COPT) -o $@ test/fuzz/vector_text_fuzzer.c src/type/vector_parse.c $(FUZZ_LIBS)
+
+test/fuzz/vector_recv_fuzzer: test/fuzz/vector_recv_fuzzer.c src/type/vector_parse.c src/type/vector_parse.h test/fuzz/fuzz_common.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(COPT) -o $@ test/fuzz/vector_recv_fuzzer.c src/type/vector_parse.c $(FUZZ_LIBS)
+
+test/fuzz/mmap_header_fuzzer: test/fuzz/mmap_header_fuzzer.c src/storage/mmap_file.c src/storage/mmap_file.h test/fuzz/fuzz_common.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(COPT) -o $@ test/fuzz/mmap_header_fuzzer.c src/storage/mmap_file.c $(FUZZ_LIBS)
+
+fuzz-build: $(FUZZ_HARNESSES:%=test/fuzz/%_fuzzer)
+
+fuzz: fuzz-build
+	@rm -rf test/fuzz/tmp_check
+	@set -e; for hl in $(foreach h,$(FUZZ_HARNESSES),$(h):$(FUZZ_MAX_LEN_$(h))); do \
+		h=$${hl%%:*}; \
+		mkdir -p test/fuzz/tmp_check/$$h; \
+		echo "fuzz: $$h for $(FUZZ_SECONDS) s"; \
+		if ! test/fuzz/$${h}_fuzzer -max_total_time=$(FUZZ_SECONDS) \
+			-max_len=$${hl##*:} -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 -artifact_prefix=test/fuzz/tmp_check/$$h- \
+			test/fuzz/tmp_check/$$h test/fuzz/corpus/$$h \
+			>test/fuzz/tmp_check/$$h.log 2>&1; then \
+			tail -n 40 test/fuzz/tmp_check/$$h.log; \
+			echo "fuzz: $$h FAILED; the input is in test/fuzz/tmp_check/"; \
+			exit 1; \
+		fi; \
+		echo "fuzz: $$h: $$(sed -n 's/^stat::number_of_executed_units: *//p' test/fuzz/tmp_check/$$h.log) executions, no failure"; \
+	done
+
+.PHONY: fuzz fuzz-build
 
 # Kernel micro-benchmark (timing lives in bench/, never in a test).
 bench/kernel_bench: bench/kernel_bench.c src/type/distance.c src/type/distance.h src/type/distance_simd.h

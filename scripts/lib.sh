@@ -13,6 +13,7 @@ PG_MAJOR=${PG_MAJOR:-15}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/$PG_MAJOR/bin}
 PG_CONFIG=$PG_BIN/pg_config
 ZVEC_PG_USER=${ZVEC_PG_USER:-postgres}
+ZVEC_CLANG_MAJOR=${ZVEC_CLANG_MAJOR:-14}
 ZVEC_DATA_DIR=${ZVEC_DATA_DIR:-$(cd "$ZVEC_ROOT/.." && pwd)/shared/data}
 export ZVEC_DATA_DIR
 
@@ -22,6 +23,14 @@ ZVEC_PACKAGES=(
 	"postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR"
 	"postgresql-$PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl
 	libipc-run-perl
+)
+
+# What the fuzz harnesses (make fuzz) need besides: clang, and its libFuzzer
+# and sanitizer runtimes, which Debian 12 ships in libclang-rt-N-dev (they
+# also link libpgcommon.a and libpgport.a from postgresql-server-dev).
+# scripts/test.sh installs these; the demo does not need them.
+ZVEC_FUZZ_PACKAGES=(
+	"clang-$ZVEC_CLANG_MAJOR" "libclang-rt-$ZVEC_CLANG_MAJOR-dev"
 )
 
 zvec_log() { printf '\n==> %s\n' "$*" >&2; }

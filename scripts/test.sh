@@ -2,17 +2,19 @@
 # scripts/test.sh
 #	Run every zvec test on this machine: install what is missing, build
 #	with -Werror (and once more with assertions, which is the build that is
-#	tested), then run the kernel test, pg_regress, pgTAP and the Perl TAP
-#	tests against throwaway clusters.  Exits non-zero on any failure and
-#	leaves no server running.
+#	tested), then run the kernel test, the libFuzzer harnesses, pg_regress,
+#	pgTAP and the Perl TAP tests against throwaway clusters.  Exits non-zero
+#	on any failure and leaves no server running.
 #
 #	Usage: scripts/test.sh          (as root, or a user with sudo)
+#	       FUZZ_SECONDS=600 scripts/test.sh   (fuzz each parser longer;
+#	                                           default 60 s each)
 #
 # Copyright (c) 2026, the zvec developers
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 zvec_become_root "$@"
-zvec_install_packages
+zvec_install_packages "${ZVEC_FUZZ_PACKAGES[@]}"
 
 passed=0
 failed=0
@@ -55,7 +57,13 @@ zvec_build_install "-Werror -DUSE_ASSERT_CHECKING"
 # 2. Distance kernels against a double-precision reference (no server).
 suite "distance kernels" make -C "$ZVEC_ROOT" -s kernelcheck PG_CONFIG="$PG_CONFIG" COPT="-Werror"
 
-# 3. A copy of the tree the unprivileged cluster owner can write to.
+# 3. The parsers of untrusted bytes under libFuzzer, ASan and UBSan (no
+# server): FUZZ_SECONDS each, executions reported per harness.
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+suite "fuzz (${FUZZ_SECONDS} s per harness)" make -C "$ZVEC_ROOT" -s fuzz PG_CONFIG="$PG_CONFIG" \
+	COPT="-Werror" FUZZ_CC="clang-$ZVEC_CLANG_MAJOR" FUZZ_SECONDS="$FUZZ_SECONDS"
+
+# 4. A copy of the tree the unprivileged cluster owner can write to.
 zvec_make_workdir test
 cp -a "$ZVEC_ROOT" "$ZVEC_WORK/tree"
 chown -R "$ZVEC_PG_USER" "$ZVEC_WORK"

@@ -88,6 +88,7 @@
 
 #include "guc.h"
 #include "memory/memory.h"
+#include "storage/mmap_file.h"
 #include "storage/store.h"
 #include "storage/store_int.h"
 #include "zvec.h"
@@ -97,19 +98,6 @@
 
 /* "zRNG": the metadata tail has been initialised by the mmap backend. */
 #define MMAP_TAIL_MAGIC			0x7A524E47
-
-/* "zMAP" and the side file format version. */
-#define MMAP_FILE_MAGIC			0x7A4D4150
-#define MMAP_FILE_VERSION		1
-
-/* Records start at this alignment in the file (SIMD-friendly). */
-#define MMAP_RECORD_ALIGN		64
-
-/* The records area starts at a multiple of this. */
-#define MMAP_DATA_ALIGN			4096
-
-/* Bytes of records covered by one CRC. */
-#define MMAP_CHUNK_SIZE			((Size) 1024 * 1024)
 
 /* The heavyweight page lock (on the index) that serialises rebuilds. */
 #define MMAP_REBUILD_LOCK_BLOCK	((BlockNumber) 0xFFFFFFFE)
@@ -148,31 +136,6 @@ typedef struct MmapMetaTail
 
 StaticAssertDecl(MMAP_RING_SIZE >= 1024,
 				 "the change ring must hold at least 1024 entries");
-
-/*
- * The side file header, in the first MMAP_DATA_ALIGN bytes; the records
- * follow, then one CRC per chunk of records.
- */
-typedef struct MmapFileHeader
-{
-	uint32		magic;			/* MMAP_FILE_MAGIC */
-	uint32		version;		/* MMAP_FILE_VERSION */
-	Oid			spc_node;		/* the index's RelFileNode */
-	Oid			db_node;
-	Oid			rel_node;
-	uint32		record_size;	/* bytes of a record */
-	uint32		stride;			/* bytes between records */
-	uint32		nslots;			/* records in the image */
-	uint64		build_id;		/* the metadata tail's, when copied */
-	uint64		changes;		/* B: the image is the relation after B changes */
-	uint64		lsn;			/* WAL flushed before publishing (information) */
-	uint64		data_offset;	/* where record 0 starts (MMAP_DATA_ALIGN) */
-	uint64		data_size;		/* nslots * stride */
-	uint64		crc_offset;		/* where the chunk CRCs start: after the records */
-	uint32		chunk_size;		/* bytes of records per CRC */
-	uint32		nchunks;
-	pg_crc32c	header_crc;		/* of this header (this field 0) and the chunk CRCs */
-} MmapFileHeader;
 
 /* One mapped side file, cached for the life of the backend. */
 typedef struct MmapImage
@@ -495,15 +458,7 @@ MmapDiscardFile(const char *path, const char *why)
 static bool
 MmapVerifyChunk(MmapImage *img, uint32 chunk)
 {
-	const MmapFileHeader *h = img->header;
-	Size		start = (Size) chunk * h->chunk_size;
-	Size		len = Min((Size) h->chunk_size, (Size) h->data_size - start);
-	pg_crc32c	crc;
-
-	INIT_CRC32C(crc);
-	COMP_CRC32C(crc, img->records + start, len);
-	FIN_CRC32C(crc);
-	if (!EQ_CRC32C(crc, img->crcs[chunk]))
+	if (!MmapFileCheckChunk(img->addr, chunk))
 		return false;
 	img->verified[chunk] = 1;
 	return true;
@@ -611,8 +566,7 @@ MmapImageMap(const RelFileNode *rnode, const char *path, const struct stat *st,
 	const MmapFileHeader *h;
 	int			fd;
 	void	   *addr;
-	pg_crc32c	crc;
-	const char *why = NULL;
+	const char *why;
 
 	if (st->st_size < (off_t) sizeof(MmapFileHeader))
 	{
@@ -656,37 +610,8 @@ MmapImageMap(const RelFileNode *rnode, const char *path, const struct stat *st,
 	h = (const MmapFileHeader *) addr;
 
 	/* Header: identity, arithmetic, then its CRC. */
-	if (h->magic != MMAP_FILE_MAGIC)
-		why = "its magic number is wrong";
-	else if (h->version != MMAP_FILE_VERSION)
-		why = "its format version is not this zvec's";
-	else if (h->spc_node != rnode->spcNode || h->db_node != rnode->dbNode ||
-			 h->rel_node != rnode->relNode)
-		why = "it belongs to another relfilenode";
-	else if (h->record_size != record_size ||
-			 h->stride != TYPEALIGN(MMAP_RECORD_ALIGN, record_size) ||
-			 h->chunk_size != MMAP_CHUNK_SIZE ||
-			 h->data_offset != MMAP_DATA_ALIGN ||
-			 h->data_size != (uint64) h->nslots * h->stride ||
-			 h->nchunks != (h->data_size + MMAP_CHUNK_SIZE - 1) / MMAP_CHUNK_SIZE ||
-			 h->crc_offset != h->data_offset + h->data_size)
-		why = "its header is inconsistent";
-	else if (h->crc_offset + (uint64) h->nchunks * sizeof(pg_crc32c) != (uint64) st->st_size)
-		why = "its size does not match its header (truncated or extended)";
-	if (why == NULL)
-	{
-		MmapFileHeader copy;
-
-		memcpy(&copy, h, sizeof(MmapFileHeader));
-		copy.header_crc = 0;
-		INIT_CRC32C(crc);
-		COMP_CRC32C(crc, &copy, sizeof(MmapFileHeader));
-		COMP_CRC32C(crc, (const char *) addr + h->crc_offset,
-					(Size) h->nchunks * sizeof(pg_crc32c));
-		FIN_CRC32C(crc);
-		if (!EQ_CRC32C(crc, h->header_crc))
-			why = "its header fails its checksum";
-	}
+	why = MmapFileCheckHeader(addr, (uint64) st->st_size, rnode->spcNode,
+							  rnode->dbNode, rnode->relNode, record_size);
 	if (why != NULL)
 	{
 		MemoryContextDelete(context);

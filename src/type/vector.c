@@ -30,6 +30,7 @@
 #include "zvec.h"
 #include "type/distance.h"
 #include "type/vector.h"
+#include "type/vector_parse.h"
 
 /* Initial number of elements the text parser makes room for. */
 #define ZVEC_VECTOR_PARSE_INITIAL 16
@@ -68,14 +69,6 @@ VectorKernels(void)
 	if (distance_kernels == NULL)
 		elog(ERROR, "zvec distance kernels are not initialised");
 	return distance_kernels;
-}
-
-/* Whitespace the text form allows around numbers and brackets. */
-static inline bool
-VectorIsSpace(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\n' ||
-		ch == '\r' || ch == '\v' || ch == '\f';
 }
 
 /* Fail unless dim is a dimension count a vector may have. */
@@ -118,20 +111,36 @@ VectorCheckSameDims(const Vector *a, const Vector *b)
 				 errhint("Both operands must have the same number of dimensions.")));
 }
 
+/* Report a NaN element. */
+static void
+pg_attribute_noreturn()
+VectorNanError(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("NaN not allowed in vector"),
+			 errhint("Replace NaN elements with finite values.")));
+}
+
+/* Report an infinite element. */
+static void
+pg_attribute_noreturn()
+VectorInfiniteError(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("infinite value not allowed in vector"),
+			 errhint("Replace infinite elements with finite values.")));
+}
+
 /* Fail unless an element is finite. */
 static inline void
 VectorCheckElement(float4 value)
 {
 	if (isnan(value))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("NaN not allowed in vector"),
-				 errhint("Replace NaN elements with finite values.")));
+		VectorNanError();
 	if (isinf(value))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("infinite value not allowed in vector"),
-				 errhint("Replace infinite elements with finite values.")));
+		VectorInfiniteError();
 }
 
 /* Report that an element of a computed vector overflowed float4. */
@@ -217,8 +226,8 @@ VectorSyntaxError(const char *input, const char *detail)
 
 /*
  * Text input: '[' number (',' number)* ']', whitespace allowed around every
- * token.  Numbers are read with strtof(), as float4in does, so each one is
- * rounded once, directly to float4.
+ * token.  vector_parse.c reads the text; this turns what it found into the
+ * matching error, or into a vector.
  */
 PG_FUNCTION_INFO_V1(vector_in);
 Datum
@@ -226,89 +235,69 @@ vector_in(PG_FUNCTION_ARGS)
 {
 	char	   *input = PG_GETARG_CSTRING(0);
 	int32		typmod = PG_GETARG_INT32(2);
-	char	   *pos = input;
+	VectorTextParser parser;
+	VectorParseStatus status;
 	float4	   *values;
 	int			capacity = ZVEC_VECTOR_PARSE_INITIAL;
-	int			dim = 0;
 	Vector	   *result;
 
-	while (VectorIsSpace(*pos))
-		pos++;
-	if (*pos != '[')
-		VectorSyntaxError(input, _("Vector contents must start with \"[\"."));
-	pos++;
-	while (VectorIsSpace(*pos))
-		pos++;
-	if (*pos == ']')
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("vector must have at least 1 dimension"),
-				 errhint("A vector needs at least one element, as in '[1]'.")));
-
+	VectorTextParserInit(&parser, input);
 	values = (float4 *) palloc(sizeof(float4) * capacity);
-
-	for (;;)
+	while ((status = VectorParseText(&parser, values, capacity)) == ZVEC_PARSE_MORE)
 	{
-		char	   *end;
-		float4		value;
+		capacity = Min(capacity * 2, ZVEC_VECTOR_MAX_DIM);
+		values = (float4 *) repalloc(values, sizeof(float4) * capacity);
+	}
 
-		if (dim == ZVEC_VECTOR_MAX_DIM)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("vector cannot have more than %d dimensions",
-							ZVEC_VECTOR_MAX_DIM),
-					 errhint("Reduce the number of dimensions, or split the vector with subvector().")));
-
-		while (VectorIsSpace(*pos))
-			pos++;
-		if (*pos == '\0')
+	switch (status)
+	{
+		case ZVEC_PARSE_OK:
+			break;
+		case ZVEC_PARSE_NO_OPEN:
+			VectorSyntaxError(input, _("Vector contents must start with \"[\"."));
+			break;
+		case ZVEC_PARSE_EMPTY:
+			/* the dimension check's own errors, for none and too many */
+			VectorCheckDim(0);
+			break;
+		case ZVEC_PARSE_TOO_MANY:
+			VectorCheckDim(ZVEC_VECTOR_MAX_DIM + 1);
+			break;
+		case ZVEC_PARSE_NO_CLOSE:
 			VectorSyntaxError(input, _("Vector contents must end with \"]\"."));
-
-		errno = 0;
-		value = strtof(pos, &end);
-		if (end == pos)
-			VectorSyntaxError(input, psprintf(_("Element %d is not a number."), dim + 1));
-		if (errno == ERANGE && isinf(value))
+			break;
+		case ZVEC_PARSE_NOT_NUMBER:
+			VectorSyntaxError(input, psprintf(_("Element %d is not a number."),
+											  parser.dim + 1));
+			break;
+		case ZVEC_PARSE_OUT_OF_RANGE:
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("\"%s\" is out of range for type vector",
-							pnstrdup(pos, end - pos)),
+							pnstrdup(input + parser.pos, parser.end - parser.pos)),
 					 errdetail("Vector elements must fit in type real.")));
-		VectorCheckElement(value);
-
-		if (dim == capacity)
-		{
-			capacity = Min(capacity * 2, ZVEC_VECTOR_MAX_DIM);
-			values = (float4 *) repalloc(values, sizeof(float4) * capacity);
-		}
-		values[dim++] = value;
-
-		pos = end;
-		while (VectorIsSpace(*pos))
-			pos++;
-		if (*pos == ',')
-			pos++;
-		else if (*pos == ']')
-		{
-			pos++;
 			break;
-		}
-		else if (*pos == '\0')
-			VectorSyntaxError(input, _("Vector contents must end with \"]\"."));
-		else
+		case ZVEC_PARSE_NAN:
+			VectorNanError();
+			break;
+		case ZVEC_PARSE_INFINITE:
+			VectorInfiniteError();
+			break;
+		case ZVEC_PARSE_NO_COMMA:
 			VectorSyntaxError(input, _("Vector elements must be separated by \",\"."));
+			break;
+		case ZVEC_PARSE_JUNK:
+			VectorSyntaxError(input, _("Junk after closing right brace."));
+			break;
+		default:
+			elog(ERROR, "unexpected vector text parse status %d", (int) status);
 	}
 
-	while (VectorIsSpace(*pos))
-		pos++;
-	if (*pos != '\0')
-		VectorSyntaxError(input, _("Junk after closing right brace."));
+	VectorCheckDim(parser.dim);
+	VectorCheckTypmod(typmod, parser.dim);
 
-	VectorCheckDim(dim);
-	VectorCheckTypmod(typmod, dim);
-
-	result = VectorAllocate(dim);
-	memcpy(result->x, values, sizeof(float4) * dim);
+	result = VectorAllocate(parser.dim);
+	memcpy(result->x, values, sizeof(float4) * parser.dim);
 	pfree(values);
 
 	PG_RETURN_VECTOR_P(result);
@@ -372,35 +361,54 @@ vector_typmod_in(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(values[0]);
 }
 
-/* Binary input: int16 dim, int16 unused (0), dim big-endian float4s. */
+/* Report a binary vector that ends inside a field, as pq_getmsgint() does. */
+static void
+pg_attribute_noreturn()
+VectorRecvShortError(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROTOCOL_VIOLATION),
+			 errmsg("insufficient data left in message")));
+}
+
+/*
+ * Binary input: int16 dim, int16 unused (0), dim big-endian float4s, read
+ * by vector_parse.c from the unread part of the message.
+ */
 PG_FUNCTION_INFO_V1(vector_recv);
 Datum
 vector_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	int32		typmod = PG_GETARG_INT32(2);
-	int			dim;
-	int			unused;
-	int			i;
+	VectorBinaryParser parser;
+	VectorParseStatus status;
 	Vector	   *result;
 
-	dim = (int) pq_getmsgint(buf, sizeof(int16));
-	unused = (int) pq_getmsgint(buf, sizeof(int16));
+	VectorBinaryParserInit(&parser, buf->data + buf->cursor,
+						   (size_t) (buf->len - buf->cursor));
+	if (VectorParseBinaryHeader(&parser) != ZVEC_PARSE_OK)
+		VectorRecvShortError();
 
-	VectorCheckDim(dim);
-	VectorCheckTypmod(typmod, dim);
-	if (unused != 0)
+	VectorCheckDim(parser.dim);
+	VectorCheckTypmod(typmod, parser.dim);
+	if (parser.unused != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("expected unused to be 0, not %d", unused),
+				 errmsg("expected unused to be 0, not %d", parser.unused),
 				 errdetail("The reserved field of a binary vector must be zero.")));
 
-	result = VectorAllocate(dim);
-	for (i = 0; i < dim; i++)
-	{
-		result->x[i] = pq_getmsgfloat4(buf);
-		VectorCheckElement(result->x[i]);
-	}
+	result = VectorAllocate(parser.dim);
+	status = VectorParseBinaryValues(&parser, result->x);
+	if (status == ZVEC_PARSE_SHORT)
+		VectorRecvShortError();
+	else if (status == ZVEC_PARSE_NAN)
+		VectorNanError();
+	else if (status == ZVEC_PARSE_INFINITE)
+		VectorInfiniteError();
+	else if (status != ZVEC_PARSE_OK)
+		elog(ERROR, "unexpected vector binary parse status %d", (int) status);
+	buf->cursor += (int) parser.pos;
 
 	PG_RETURN_VECTOR_P(result);
 }

@@ -21,8 +21,7 @@
 
 #include "fmgr.h"
 
-/* The most dimensions a vector may have (pgvector's limit too). */
-#define ZVEC_VECTOR_MAX_DIM 16000
+#include "type/vector_parse.h"
 
 /* One vector value, as stored on disk and passed around in Datums. */
 typedef struct Vector
