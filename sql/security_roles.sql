@@ -32,7 +32,7 @@ JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.de
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'zvec'
 WHERE p.prosecdef;
 
--- The test aids carry no PUBLIC grant; everything else does.
+-- The test aids and zvec_verify() carry no PUBLIC grant; everything else does.
 SELECT p.oid::regprocedure AS function,
 	   EXISTS (SELECT FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
 			   WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE') AS public_execute

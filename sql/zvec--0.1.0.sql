@@ -334,3 +334,29 @@ CREATE OPERATOR CLASS vector_l1_ops
 	FUNCTION 1 l1_distance(vector, vector);
 
 -- ==== end section: index access method ====
+
+-- ==== section: verification (src/am/verify.c, src/hnsw/verify.c, src/ivf/verify.c) ====
+
+-- Check a zvec index, like contrib/amcheck: a row per structural problem
+-- (nothing when the index is sound); an error only when the relation is
+-- not a zvec index or the caller may not check it.  With heapallindexed,
+-- the table is also compared with the index: every heap TID the index
+-- holds must point at a heap item, and every row with a non-NULL vector
+-- must be in the index.  Takes AccessShareLock on the table and the index,
+-- or ShareLock with heapallindexed (which blocks writes meanwhile).
+--
+-- Permission: EXECUTE is revoked from PUBLIC, as amcheck's functions are,
+-- and granted to pg_monitor; a role granted EXECUTE may check the indexes
+-- it owns, and a role with the privileges of pg_monitor any index:
+--   GRANT EXECUTE ON FUNCTION zvec_verify(regclass, boolean) TO app_owner;
+CREATE FUNCTION zvec_verify(
+	index regclass,
+	heapallindexed boolean DEFAULT false)
+RETURNS TABLE (kind text, location text, detail text)
+AS 'MODULE_PATHNAME', 'zvec_verify'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+REVOKE ALL ON FUNCTION zvec_verify(regclass, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION zvec_verify(regclass, boolean) TO pg_monitor;
+
+-- ==== end section: verification ====

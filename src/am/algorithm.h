@@ -123,6 +123,22 @@ typedef struct ZvecIndex
 /* The algorithm-private state in a metapage. */
 #define ZvecMetaAlgoState(meta, type)	((type *) (meta)->algo_state)
 
+/*
+ * What zvec_verify() hands an algorithm's verify callback: the reporter
+ * for problems (reporter.stable is true when writers are locked out), and,
+ * when heap TIDs are collected (heapallindexed), the array that
+ * ZvecVerifyAddTid() fills with every heap TID the index holds.
+ */
+typedef struct ZvecVerify
+{
+	StoreReporter reporter;
+	bool		collect_tids;
+	ItemPointerData *tids;
+	int64		ntids;
+	int64		tids_capacity;
+	MemoryContext tids_context; /* accounted by the memory governor */
+} ZvecVerify;
+
 /* One index algorithm; each field is required. */
 typedef struct ZvecAlgorithm
 {
@@ -158,7 +174,17 @@ typedef struct ZvecAlgorithm
 	/* reject reloptions that do not apply to this algorithm */
 	void		(*check_params) (const ZvecParams *params, bool m_given,
 								 bool ef_construction_given, bool lists_given);
+
+	/*
+	 * zvec_verify(): walk every record and report each structural problem
+	 * through v (never raising an error for one it can report); add every
+	 * heap TID held to v when v->collect_tids
+	 */
+	void		(*verify) (ZvecIndex *zi, ZvecVerify *v);
 } ZvecAlgorithm;
+
+/* am/verify.c: for the algorithms' verify callbacks */
+extern void ZvecVerifyAddTid(ZvecVerify *v, ItemPointer tid);
 
 /*
  * Distance between two vectors of the same dimension, by the index's

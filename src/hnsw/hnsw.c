@@ -26,4 +26,5 @@ const ZvecAlgorithm HnswAlgorithm = {
 	.gettuple = HnswGetTuple,
 	.endscan = HnswEndScan,
 	.check_params = HnswCheckParams,
+	.verify = HnswVerify,
 };

@@ -177,6 +177,9 @@ extern IndexBulkDeleteResult *HnswBulkDelete(ZvecIndex *zi, IndexVacuumInfo *inf
 extern IndexBulkDeleteResult *HnswVacuumCleanup(ZvecIndex *zi, IndexVacuumInfo *info,
 												IndexBulkDeleteResult *stats);
 
+/* verify.c */
+extern void HnswVerify(ZvecIndex *zi, ZvecVerify *v);
+
 /* utils.c: layout, levels, heaps, sets */
 extern void HnswLayoutInit(HnswLayout *layout, int m, int dims);
 extern int	HnswRandomLevel(const HnswLayout *layout);

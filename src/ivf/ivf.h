@@ -188,6 +188,9 @@ extern IndexBulkDeleteResult *IvfBulkDelete(ZvecIndex *zi, IndexVacuumInfo *info
 extern IndexBulkDeleteResult *IvfVacuumCleanup(ZvecIndex *zi, IndexVacuumInfo *info,
 											   IndexBulkDeleteResult *stats);
 
+/* verify.c */
+extern void IvfVerify(ZvecIndex *zi, ZvecVerify *v);
+
 /* utils.c */
 extern void IvfLayoutInit(IvfLayout *layout, int dims);
 extern int	IvfInplaceCapacity(const IvfLayout *layout, const Store *store);

@@ -32,6 +32,7 @@ const ZvecAlgorithm IvfAlgorithm = {
 	.gettuple = IvfGetTuple,
 	.endscan = IvfEndScan,
 	.check_params = IvfCheckParams,
+	.verify = IvfVerify,
 };
 
 /* Bytes of a segment record with room for capacity entries. */

@@ -562,6 +562,65 @@ BufferpoolDrop(Store *store)
 	(void) store;
 }
 
+/*
+ * Check the relation against the slot count: every block the slots need
+ * exists (more may: an extension whose batch never finished leaves zero
+ * pages past the end), and each of them is an initialised store page.
+ * False if some block the slots need is missing or damaged.
+ */
+static bool
+BufferpoolVerify(Store *store, StoreReporter *rep)
+{
+	BufferpoolState *bp = (BufferpoolState *) store->private;
+	StoreSlot	nslots = StoreReadSlotCount(store->index);
+	BlockNumber nblocks = RelationGetNumberOfBlocksInFork(store->index, store->fork);
+	uint64		needed;
+	BlockNumber block;
+	bool		ok = true;
+
+	if (nslots == 0)
+		needed = BUFFERPOOL_FIRST_DATA_BLOCK;
+	else if (bp->blocks_per_record > 1)
+		needed = BUFFERPOOL_FIRST_DATA_BLOCK + (uint64) nslots * bp->blocks_per_record;
+	else
+		needed = BUFFERPOOL_FIRST_DATA_BLOCK +
+			((uint64) nslots + bp->per_block - 1) / bp->per_block;
+	if (needed > nblocks)
+		StoreReport(rep, "slot_count", "block 0",
+					"The metadata page counts %u slots, which take %llu blocks, but the relation has %u.",
+					nslots, (unsigned long long) needed, nblocks);
+
+	for (block = BUFFERPOOL_FIRST_DATA_BLOCK; block < Min(needed, (uint64) nblocks); block++)
+	{
+		Buffer		buf;
+		PageHeader	ph;
+		bool		is_new;
+		LocationIndex lower;
+		LocationIndex upper;
+
+		CHECK_FOR_INTERRUPTS();
+		buf = ReadBufferExtended(store->index, store->fork, block, RBM_NORMAL, NULL);
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		ph = (PageHeader) BufferGetPage(buf);
+		is_new = PageIsNew((Page) ph);
+		lower = ph->pd_lower;
+		upper = ph->pd_upper;
+		UnlockReleaseBuffer(buf);
+		if (is_new)
+			StoreReport(rep, "bad_page", psprintf("block %u", block),
+						"The block holds slots below the slot count but was never initialised.");
+		else if (lower < MAXALIGN(SizeOfPageHeaderData) || lower > upper ||
+				 upper > BLCKSZ)
+			StoreReport(rep, "bad_page", psprintf("block %u", block),
+						"The page header has pd_lower %u and pd_upper %u.",
+						(unsigned int) lower, (unsigned int) upper);
+		else
+			continue;
+		ok = false;
+	}
+	return ok && needed <= nblocks;
+}
+
 const StoreMethods BufferpoolStoreMethods = {
 	.name = "bufferpool",
 	.open = BufferpoolOpen,
@@ -582,4 +641,5 @@ const StoreMethods BufferpoolStoreMethods = {
 	.warmup = BufferpoolWarmup,
 	.size = BufferpoolSize,
 	.drop = BufferpoolDrop,
+	.verify = BufferpoolVerify,
 };

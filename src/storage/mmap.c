@@ -1450,6 +1450,233 @@ MmapDrop(Store *store)
 	MmapDropFiles(&store->index->rd_node);
 }
 
+/* ---------------------------------------------------------------------
+ * Verification
+ * ---------------------------------------------------------------------
+ */
+
+/* A read-only mapping of a side file for verification, unmapped with its context. */
+typedef struct MmapVerifyMapping
+{
+	char	   *addr;
+	Size		size;
+	MemoryContextCallback callback;
+} MmapVerifyMapping;
+
+/* Unmap a verification mapping (a memory context reset callback). */
+static void
+MmapVerifyUnmap(void *arg)
+{
+	MmapVerifyMapping *vm = (MmapVerifyMapping *) arg;
+
+	if (vm->addr != NULL)
+		(void) munmap(vm->addr, vm->size);
+	vm->addr = NULL;
+}
+
+/*
+ * Copy the change counter of the metadata tail and add the ring entries
+ * after from to set; false if the tail is not an initialised ring.
+ */
+static bool
+MmapVerifyReadTail(Relation index, uint64 from, MmapSlotSet *set,
+				   uint64 *build_id, uint64 *changes, StoreSlot *nslots)
+{
+	Buffer		buf;
+	Page		page;
+	MmapMetaTail *tail;
+	bool		ok;
+
+	buf = ReadBuffer(index, STORE_META_BLOCK);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	tail = MmapPageTail(page);
+	ok = tail->magic == MMAP_TAIL_MAGIC && tail->ring_size == MMAP_RING_SIZE;
+	if (ok)
+	{
+		*build_id = tail->build_id;
+		*changes = tail->changes;
+		*nslots = StorePageHeader(page)->nslots;
+		if (set != NULL && from < tail->changes &&
+			tail->changes - from <= tail->ring_size)
+			MmapCopyRing(tail, from, set);
+	}
+	UnlockReleaseBuffer(buf);
+	return ok;
+}
+
+/*
+ * Check what the mmap backend adds to the relation: the change ring on the
+ * metadata page, and the side file, if there is one (a missing file is not
+ * a problem: the index is read through the buffer pool until it is
+ * rebuilt; nor is a stale one, whose changes fell out of the ring).  The
+ * file must pass mmap.c's own header and chunk checks, be no newer than
+ * the relation, and hold, for every record not changed since it was taken,
+ * exactly the relation's bytes; a difference is re-checked against the
+ * ring, since a concurrent write may have changed the record meanwhile.
+ */
+static bool
+MmapVerify(Store *store, StoreReporter *rep)
+{
+	MmapState  *ms = (MmapState *) store->private;
+	Relation	index = store->index;
+	bool		ok;
+	char		path[MAXPGPATH];
+	struct stat st;
+	MemoryContext context;
+	MemoryContext old;
+	MmapVerifyMapping *vm;
+	const MmapFileHeader *h;
+	const char *why;
+	const char *records;
+	uint8	   *bad_chunk;
+	MmapSlotSet changed;
+	uint64		build_id;
+	uint64		changes;
+	StoreSlot	nslots;
+	StoreSlot	slot;
+	uint32		c;
+	int			fd;
+	int			save_errno;
+
+	ok = BufferpoolStoreMethods.verify(&ms->shadow, rep);
+	if (!MmapRelationHasImage(index, store->fork))
+		return ok;
+	if (!MmapVerifyReadTail(index, 0, NULL, &build_id, &changes, &nslots))
+	{
+		StoreReport(rep, "bad_metapage", "block 0",
+					"The metadata page of an mmap index has no change ring.");
+		return ok;
+	}
+
+	MmapFilePath(&index->rd_node, path, false);
+	if (stat(path, &st) != 0)
+	{
+		if (errno != ENOENT)
+			StoreReport(rep, "side_file", path,
+						"The side file cannot be examined: %m.");
+		return ok;
+	}
+	if (st.st_size < (off_t) sizeof(MmapFileHeader))
+	{
+		StoreReport(rep, "side_file", path,
+					"The side file is not usable: it is shorter than its header.");
+		return ok;
+	}
+
+	context = AllocSetContextCreate(CurrentMemoryContext, "zvec mmap verify",
+									ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(context);
+	vm = palloc0(sizeof(MmapVerifyMapping));
+	vm->callback.func = MmapVerifyUnmap;
+	vm->callback.arg = vm;
+	MemoryContextRegisterResetCallback(context, &vm->callback);
+	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	save_errno = errno;
+	if (fd >= 0)
+	{
+		void	   *addr = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+
+		save_errno = errno;
+		if (addr != MAP_FAILED)
+		{
+			vm->addr = addr;
+			vm->size = (Size) st.st_size;
+		}
+		CloseTransientFile(fd);
+	}
+	if (vm->addr == NULL)
+	{
+		errno = save_errno;
+		if (errno != ENOENT)
+			StoreReport(rep, "side_file", path,
+						"The side file cannot be read: %m.");
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(context);
+		return ok;
+	}
+
+	/* The file as mmap.c would judge it when opening the index. */
+	why = MmapFileCheckHeader(vm->addr, (uint64) vm->size, index->rd_node.spcNode,
+							  index->rd_node.dbNode, index->rd_node.relNode,
+							  store->record_size);
+	if (why != NULL)
+	{
+		StoreReport(rep, "side_file", path, "The side file is not usable: %s.", why);
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(context);
+		return ok;
+	}
+	h = (const MmapFileHeader *) vm->addr;
+	records = vm->addr + h->data_offset;
+	bad_chunk = palloc0(Max(h->nchunks, 1));
+	for (c = 0; c < h->nchunks; c++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!MmapFileCheckChunk(vm->addr, c))
+		{
+			bad_chunk[c] = 1;
+			StoreReport(rep, "side_file", path,
+						"Records chunk %u of the side file fails its checksum.", c);
+		}
+	}
+
+	/* In step with the relation? */
+	if (h->build_id != build_id)
+		StoreReport(rep, "side_file", path,
+					"The side file was taken from another build of the index (build %llx, the relation's is %llx).",
+					(unsigned long long) h->build_id, (unsigned long long) build_id);
+	else if (h->changes > changes)
+		StoreReport(rep, "side_file", path,
+					"The side file is the relation after change %llu, but the relation has had only %llu changes.",
+					(unsigned long long) h->changes, (unsigned long long) changes);
+	else if (h->nslots > nslots)
+		StoreReport(rep, "side_file", path,
+					"The side file holds %u records, but the relation only %u.",
+					h->nslots, nslots);
+	else if (changes - h->changes <= MMAP_RING_SIZE)
+	{
+		changed.context = context;
+		changed.keys = NULL;
+		MmapSlotSetInit(&changed, changes - h->changes);
+		(void) MmapVerifyReadTail(index, h->changes, &changed, &build_id,
+								  &changes, &nslots);
+		for (slot = 0; slot < h->nslots; slot++)
+		{
+			Size		offset = (Size) slot * h->stride;
+			StoreRef	ref;
+			const char *rec;
+			bool		same;
+			uint64		seen = changes;
+
+			if ((slot & 255) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (bad_chunk[offset / MMAP_CHUNK_SIZE] ||
+				bad_chunk[(offset + store->record_size - 1) / MMAP_CHUNK_SIZE] ||
+				MmapSlotSetContains(&changed, slot))
+				continue;
+			rec = BufferpoolStoreMethods.read(&ms->shadow, slot, STORE_READ_FULL, &ref);
+			same = memcmp(rec, records + offset, store->record_size) == 0;
+			if (ref.held)
+				BufferpoolStoreMethods.release(&ms->shadow, &ref);
+			if (same)
+				continue;
+
+			/* A change made since the ring was read is in the ring now. */
+			(void) MmapVerifyReadTail(index, seen, &changed, &build_id,
+									  &changes, &nslots);
+			if (changes - h->changes > MMAP_RING_SIZE)
+				break;			/* stale now: it will be rebuilt */
+			if (!MmapSlotSetContains(&changed, slot))
+				StoreReport(rep, "side_file", psprintf("%s, slot %u", path, slot),
+							"The side file's copy of the record differs from the relation's, and the record was not changed since the file was taken.");
+		}
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(context);
+	return ok;
+}
+
 const StoreMethods MmapStoreMethods = {
 	.name = "mmap",
 	.open = MmapOpen,
@@ -1470,6 +1697,7 @@ const StoreMethods MmapStoreMethods = {
 	.warmup = MmapWarmup,
 	.size = MmapSize,
 	.drop = MmapDrop,
+	.verify = MmapVerify,
 };
 
 /* ---------------------------------------------------------------------

@@ -16,6 +16,7 @@
  */
 #include "postgres.h"
 
+#include "lib/stringinfo.h"
 #include "storage/bufmgr.h"
 #include "utils/rel.h"
 
@@ -189,4 +190,106 @@ StoreClose(Store *store)
 		return;
 	store->methods->close(store);
 	pfree(store);
+}
+
+/* Hand one problem to a reporter; the detail is formatted like errdetail. */
+void
+StoreReport(StoreReporter *rep, const char *kind, const char *location,
+			const char *fmt,...)
+{
+	StringInfoData detail;
+
+	initStringInfo(&detail);
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&detail, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&detail, needed);
+	}
+	rep->nproblems++;
+	rep->report(rep, kind, location, detail.data);
+	pfree(detail.data);
+}
+
+/*
+ * Check the metadata page the way StoreOpen() would, reporting instead of
+ * raising errors.  Returns true (with the store header and the access
+ * method's area copied out) if the store can be opened.
+ */
+bool
+StoreCheckMeta(Relation index, StoreReporter *rep, StoreHeader *header_out,
+			   char *meta_area)
+{
+	StoreHeader header;
+	Buffer		buf;
+	Page		page;
+	bool		ok = true;
+
+	if (RelationGetNumberOfBlocks(index) == 0)
+	{
+		StoreReport(rep, "bad_metapage", "block 0",
+					"The index has no metadata page.");
+		return false;
+	}
+	buf = ReadBuffer(index, STORE_META_BLOCK);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	memcpy(&header, StorePageHeader(page), sizeof(StoreHeader));
+	memcpy(meta_area, StorePageMetaArea(page), STORE_META_AREA_SIZE);
+	UnlockReleaseBuffer(buf);
+
+	if (header.magic != STORE_HEADER_MAGIC)
+	{
+		StoreReport(rep, "bad_magic", "block 0",
+					"The store header's magic number is 0x%08X; expected 0x%08X.",
+					header.magic, STORE_HEADER_MAGIC);
+		return false;
+	}
+	if (header.storage <= ZVEC_STORAGE_INVALID ||
+		header.storage >= ZVEC_STORAGE_COUNT ||
+		store_backends[header.storage].methods == NULL)
+	{
+		StoreReport(rep, "bad_metapage", "block 0",
+					"The store header names storage backend %u, which this zvec does not provide.",
+					(unsigned int) header.storage);
+		ok = false;
+	}
+	if (header.record_size == 0 || header.record_size > STORE_MAX_RECORD_SIZE ||
+		header.record_size != MAXALIGN(header.record_size))
+	{
+		StoreReport(rep, "bad_metapage", "block 0",
+					"The store header gives a record size of %u bytes.",
+					header.record_size);
+		ok = false;
+	}
+	if (header.nslots == STORE_INVALID_SLOT)
+	{
+		StoreReport(rep, "bad_metapage", "block 0",
+					"The store header gives an invalid slot count.");
+		ok = false;
+	}
+	*header_out = header;
+	return ok;
+}
+
+/* The slot count the metadata page holds now (0 if it is not readable). */
+StoreSlot
+StoreReadSlotCount(Relation index)
+{
+	Buffer		buf;
+	StoreSlot	nslots;
+
+	if (RelationGetNumberOfBlocks(index) == 0)
+		return 0;
+	buf = ReadBuffer(index, STORE_META_BLOCK);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	nslots = StorePageHeader(BufferGetPage(buf))->nslots;
+	UnlockReleaseBuffer(buf);
+	return nslots;
 }

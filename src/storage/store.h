@@ -41,6 +41,11 @@
  * order without per-record crash-safety work, then make it durable in one
  * step (the bufferpool backend logs every page once at the end).
  *
+ * Verification.  StoreCheckMeta() checks the metadata page without raising
+ * errors, and a backend's optional verify method checks what only it
+ * knows (the relation's size against the slot count, page headers, side
+ * files); both hand each problem to a StoreReporter, for zvec_verify().
+ *
  * The metadata area is the first block of the index relation for every
  * backend: the relation is the source of truth.  It holds the store's own
  * header (record size, slot count) followed by an area owned by the access
@@ -115,6 +120,20 @@ typedef struct StoreRef
 struct Store;
 struct StoreWrite;
 
+/*
+ * Where verification (zvec_verify(), src/am/verify.c) sends each problem
+ * it finds: a kind (a short fixed word), where (a slot, a block, a file)
+ * and a sentence of detail.  stable says writers are locked out, so checks
+ * that would race with concurrent changes may run too.
+ */
+typedef struct StoreReporter
+{
+	void		(*report) (struct StoreReporter *rep, const char *kind,
+						   const char *location, const char *detail);
+	bool		stable;
+	int64		nproblems;		/* reported so far */
+} StoreReporter;
+
 /* The operations a storage backend provides; see the file header. */
 typedef struct StoreMethods
 {
@@ -157,6 +176,13 @@ typedef struct StoreMethods
 
 	/* remove what the backend keeps outside the relation, if anything */
 	void		(*drop) (struct Store *store);
+
+	/*
+	 * optional: check the backend's own structures (relation size, pages,
+	 * side files) and report what is wrong, raising no error for what it
+	 * can report; false if the records cannot be read safely
+	 */
+	bool		(*verify) (struct Store *store, StoreReporter *rep);
 } StoreMethods;
 
 /* The store's own part of the metadata area. */
@@ -217,6 +243,11 @@ extern ZvecStorageKind StoreParseKind(const char *name);
 extern const char *StoreKindName(ZvecStorageKind kind);
 extern void StoreCheckAvailable(ZvecStorageKind kind);
 extern void StoreCheckRecordSize(Size record_size);
+extern bool StoreCheckMeta(Relation index, StoreReporter *rep,
+						   StoreHeader *header, char *meta_area);
+extern StoreSlot StoreReadSlotCount(Relation index);
+extern void StoreReport(StoreReporter *rep, const char *kind,
+						const char *location, const char *fmt,...) pg_attribute_printf(4, 5);
 
 /* The wrappers algorithms call; each forwards to the backend. */
 
@@ -334,6 +365,18 @@ static inline void
 StoreDrop(Store *store)
 {
 	store->methods->drop(store);
+}
+
+/*
+ * Check the backend's own structures, if it has a check; false if the
+ * records cannot be read safely.
+ */
+static inline bool
+StoreVerify(Store *store, StoreReporter *rep)
+{
+	if (store->methods->verify == NULL)
+		return true;
+	return store->methods->verify(store, rep);
 }
 
 #endif							/* ZVEC_STORE_H */
