@@ -3,17 +3,20 @@
 #	100 queries, ../shared/data), measured against the exact 10 nearest
 #	neighbours computed by a sequential scan in the same test
 #	(enable_indexscan = off), with the index's default build parameters
-#	(m = 16, ef_construction = 64) on the bufferpool backend:
+#	(m = 16, ef_construction = 64), once with storage = 'bufferpool' and
+#	once with storage = 'mmap':
 #	  - L2 (<->, vector_l2_ops) on the raw vectors;
 #	  - cosine (<=>, vector_cosine_ops) and inner product (<#>,
 #	    vector_ip_ops) on the same vectors normalised to unit length;
 #	  each >= 0.95 at the default zvec.ef_search (40) and >= 0.99 at
 #	  zvec.ef_search = 200, with the plan verified to be an index scan of
-#	  the index under test.
+#	  the index under test, which records the storage asked for.
 #	  - Vacuum: after deleting 60% of the rows and vacuuming, L2 recall at
 #	    the default ef_search is within 0.02 of a fresh build on the
 #	    remaining rows, inserts after vacuum reuse the freed space, and
 #	    no deleted row is ever returned.
+#	What only the mmap backend has (its side-file image agreeing with
+#	the buffer pool) is tested in 050_mmap_recall.pl.
 #
 # Copyright (c) 2026, the zvec developers
 use strict;
@@ -24,6 +27,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use ZvecTest qw(data_dir read_fvecs vec_text load_fvecs_table);
+use ZvecIndexTest qw(storages top_k recall result_ids);
 
 my $sift = data_dir() . '/siftsmall';
 die "siftsmall not found at $sift (set ZVEC_DATA_DIR)" unless -r "$sift/base.fvecs";
@@ -42,47 +46,6 @@ $node->safe_psql('postgres', q{
 	ANALYZE items; ANALYZE items_n;
 });
 
-# Top-k rows per query, as { query number => [[id, distance], ...] } in
-# distance order, all queries in one round trip.
-sub top_k
-{
-	my ($table, $op, $settings) = @_;
-	my $sql = "$settings\n";
-	for my $q (0 .. $#$queries)
-	{
-		my $v = "'" . vec_text($queries->[$q]) . "'";
-		$sql .= "SELECT $q, string_agg(id::text || ':' || d::text, ',' ORDER BY n) FROM "
-		  . "(SELECT id, embedding $op $v AS d, row_number() OVER () AS n FROM "
-		  . "(SELECT id, embedding FROM $table ORDER BY embedding $op $v LIMIT $k) t) s;\n";
-	}
-	my %res;
-	for my $line (split /\n/, $node->safe_psql('postgres', $sql))
-	{
-		my ($q, $rows) = split /\|/, $line;
-		$res{$q} = [ map { [ split /:/ ] } split /,/, ($rows // '') ];
-	}
-	return \%res;
-}
-
-# The ids of a top_k() result.
-sub ids_of { return map { $_->[0] } @{ $_[0] }; }
-
-# Mean fraction of the exact top-k found by the approximate search.  A row
-# counts if it is one of the exact k, or ties with the k-th exact distance
-# (SIFT's integer coordinates make ties common).
-sub recall
-{
-	my ($exact, $approx) = @_;
-	my $hits = 0;
-	for my $q (0 .. $#$queries)
-	{
-		my %want = map { $_ => 1 } ids_of($exact->{$q});
-		my $kth = $exact->{$q}[-1][1];
-		$hits += scalar grep { $want{ $_->[0] } || $_->[1] <= $kth } @{ $approx->{$q} };
-	}
-	return $hits / (scalar(@$queries) * $k);
-}
-
 # The plan of one query, as text.
 sub plan_of
 {
@@ -98,67 +61,80 @@ my @cases = (
 	[ 'ip', 'items_n', '<#>', 'vector_ip_ops' ],
 );
 
-my %fresh;
+my %exact;
 for my $case (@cases)
 {
-	my ($name, $table, $op, $opclass) = @$case;
-	my $exact = top_k($table, $op, 'SET enable_indexscan = off;');
-	is(scalar(grep { @{ $exact->{$_} } == $k } keys %$exact), scalar @$queries,
+	my ($name, $table, $op) = @$case;
+	$exact{$name} = top_k($node, $queries, table => $table, op => $op, settings => 'SET enable_indexscan = off;');
+	is(scalar(grep { @{ $exact{$name}{$_} } == $k } keys %{ $exact{$name} }), scalar @$queries,
 		"$name: exact search returns $k rows for every query");
-
-	$node->safe_psql('postgres',
-		"CREATE INDEX ${table}_${name}_idx ON $table USING zvec (embedding $opclass)");
-	like(plan_of($table, $op), qr/Index Scan using ${table}_${name}_idx on $table/,
-		"$name: ORDER BY $op LIMIT $k is planned as a scan of the zvec index");
-
-	my $r40 = recall($exact, top_k($table, $op, ''));
-	cmp_ok($r40, '>=', 0.95, "$name: recall\@10 at default ef_search is >= 0.95 (got $r40)");
-	my $r200 = recall($exact, top_k($table, $op, 'SET zvec.ef_search = 200;'));
-	cmp_ok($r200, '>=', 0.99, "$name: recall\@10 at ef_search = 200 is >= 0.99 (got $r200)");
-	$fresh{$name} = $r40;
-
-	$node->safe_psql('postgres', "DROP INDEX ${table}_${name}_idx");
 }
 
-# Vacuum: delete 60% of the rows, vacuum, compare with a fresh build.
-$node->safe_psql('postgres', 'CREATE INDEX items_vac_idx ON items USING zvec (embedding vector_l2_ops)');
-$node->safe_psql('postgres', 'DELETE FROM items WHERE id % 5 NOT IN (0, 3)');
-$node->safe_psql('postgres', 'VACUUM items');
-is($node->safe_psql('postgres', 'SELECT count(*) FROM items'), '4000', '6,000 of 10,000 rows deleted');
-
-my $exact = top_k('items', '<->', 'SET enable_indexscan = off;');
-my $after_vacuum = top_k('items', '<->', '');
-my $deleted_returned = 0;
-for my $q (keys %$after_vacuum)
+for my $storage (storages())
 {
-	$deleted_returned += scalar grep { $_ % 5 != 0 && $_ % 5 != 3 } ids_of($after_vacuum->{$q});
+	for my $case (@cases)
+	{
+		my ($name, $table, $op, $opclass) = @$case;
+		my $idx = "${table}_${name}_${storage}";
+		$node->safe_psql('postgres',
+			"CREATE INDEX $idx ON $table USING zvec (embedding $opclass) WITH (storage = '$storage')");
+		is($node->safe_psql('postgres', "SELECT reloptions FROM pg_class WHERE relname = '$idx'"),
+			"{storage=$storage}", "$storage/$name: the index was built with storage = '$storage'");
+		like(plan_of($table, $op), qr/Index Scan using $idx on $table/,
+			"$storage/$name: ORDER BY $op LIMIT $k is planned as a scan of the zvec index");
+
+		my $r40 = recall($exact{$name}, top_k($node, $queries, table => $table, op => $op));
+		cmp_ok($r40, '>=', 0.95, "$storage/$name: recall\@10 at default ef_search is >= 0.95 (got $r40)");
+		my $r200 = recall($exact{$name},
+			top_k($node, $queries, table => $table, op => $op, settings => 'SET zvec.ef_search = 200;'));
+		cmp_ok($r200, '>=', 0.99, "$storage/$name: recall\@10 at ef_search = 200 is >= 0.99 (got $r200)");
+
+		$node->safe_psql('postgres', "DROP INDEX $idx");
+	}
+
+	# Vacuum: delete 60% of the rows, vacuum, compare with a fresh build.
+	my $t = "vac_$storage";
+	$node->safe_psql('postgres', qq{
+		CREATE TABLE $t AS SELECT * FROM items; ANALYZE $t;
+		CREATE INDEX ${t}_idx ON $t USING zvec (embedding vector_l2_ops) WITH (storage = '$storage');
+		DELETE FROM $t WHERE id % 5 NOT IN (0, 3);
+		VACUUM $t;
+	});
+	is($node->safe_psql('postgres', "SELECT count(*) FROM $t"), '4000', "$storage: 6,000 of 10,000 rows deleted");
+
+	my $exact = top_k($node, $queries, table => $t, settings => 'SET enable_indexscan = off;');
+	my $after_vacuum = top_k($node, $queries, table => $t, settings => 'SET enable_seqscan = off;');
+	is(scalar(grep { $_ % 5 != 0 && $_ % 5 != 3 } result_ids($after_vacuum)), 0,
+		"$storage: no deleted row is returned after vacuum");
+	my $r_vac = recall($exact, $after_vacuum);
+
+	$node->safe_psql('postgres', "REINDEX INDEX ${t}_idx");
+	my $r_fresh = recall($exact, top_k($node, $queries, table => $t, settings => 'SET enable_seqscan = off;'));
+	cmp_ok($r_vac, '>=', $r_fresh - 0.02,
+		"$storage: recall after deleting 60% and vacuuming ($r_vac) is within 0.02 of a fresh build ($r_fresh)");
+
+	# Freed slots are reused: re-inserting rows does not grow the index.
+	$t = "reuse_$storage";
+	$node->safe_psql('postgres', qq{
+		CREATE TABLE $t AS SELECT * FROM items; ANALYZE $t;
+		CREATE INDEX ${t}_idx ON $t USING zvec (embedding vector_l2_ops) WITH (storage = '$storage');
+	});
+	my $full_size = $node->safe_psql('postgres', "SELECT pg_relation_size('${t}_idx')");
+	$node->safe_psql('postgres', qq{
+		DELETE FROM $t WHERE id % 2 = 0;
+		VACUUM $t;
+		INSERT INTO $t SELECT id + 100000, embedding FROM $t WHERE id % 4 = 1;
+	});
+	is($node->safe_psql('postgres', "SELECT pg_relation_size('${t}_idx')"), $full_size,
+		"$storage: inserts after vacuum reuse freed slots (index size unchanged)");
+	my $reinserted = top_k($node, $queries, table => $t, settings => 'SET enable_seqscan = off;');
+	my $exact2 = top_k($node, $queries, table => $t, settings => 'SET enable_indexscan = off;');
+	my $r_re = recall($exact2, $reinserted);
+	cmp_ok($r_re, '>=', 0.95, "$storage: recall after delete, vacuum and re-insert is >= 0.95 (got $r_re)");
+	is(scalar(grep { $_ < 100000 && $_ % 2 == 0 } result_ids($reinserted)), 0,
+		"$storage: no deleted row is returned after slot reuse");
+	$node->safe_psql('postgres', "DROP TABLE vac_$storage, reuse_$storage");
 }
-is($deleted_returned, 0, 'no deleted row is returned after vacuum');
-my $r_vac = recall($exact, $after_vacuum);
-
-$node->safe_psql('postgres', 'CREATE INDEX items_fresh_idx ON items USING zvec (embedding vector_l2_ops)');
-$node->safe_psql('postgres', 'DROP INDEX items_vac_idx');
-my $r_fresh = recall($exact, top_k('items', '<->', ''));
-cmp_ok($r_vac, '>=', $r_fresh - 0.02,
-	"recall after deleting 60% and vacuuming ($r_vac) is within 0.02 of a fresh build ($r_fresh)");
-$node->safe_psql('postgres', 'DROP INDEX items_fresh_idx');
-
-# Freed slots are reused: re-inserting the deleted rows does not grow the index.
-load_fvecs_table($node, 'postgres', 'items_all', $base);
-$node->safe_psql('postgres',
-	'CREATE INDEX items_reuse_idx ON items_all USING zvec (embedding vector_l2_ops)');
-my $full_size = $node->safe_psql('postgres', "SELECT pg_relation_size('items_reuse_idx')");
-$node->safe_psql('postgres', q{
-	DELETE FROM items_all WHERE id % 2 = 0;
-	VACUUM items_all;
-	INSERT INTO items_all SELECT id + 100000, embedding FROM items_all WHERE id % 4 = 1;
-});
-is($node->safe_psql('postgres', "SELECT pg_relation_size('items_reuse_idx')"), $full_size,
-	'inserts after vacuum reuse freed slots (index size unchanged)');
-my $reinserted = top_k('items_all', '<->', '');
-my $exact2 = top_k('items_all', '<->', 'SET enable_indexscan = off;');
-cmp_ok(recall($exact2, $reinserted), '>=', 0.95,
-	'recall after delete, vacuum and re-insert is >= 0.95');
 
 $node->stop;
 done_testing();

@@ -31,6 +31,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use ZvecTest qw(data_dir read_fvecs vec_text load_fvecs_table copy_rows_sql);
+use ZvecIndexTest qw(flat ordered recall);
 
 my $sift = data_dir() . '/siftsmall';
 die "siftsmall not found at $sift (set ZVEC_DATA_DIR)" unless -r "$sift/base.fvecs";
@@ -50,72 +51,16 @@ $node->safe_psql('postgres', 'CREATE TABLE items_bp AS SELECT * FROM items; ANAL
 sub top_k
 {
 	my ($table, $settings) = @_;
-	my $sql = "$settings\n";
-	for my $q (0 .. $#$queries)
-	{
-		my $v = "'" . vec_text($queries->[$q]) . "'";
-		$sql .= "SELECT $q, string_agg(id::text || ':' || d::text, ',' ORDER BY n) FROM "
-		  . "(SELECT id, embedding <-> $v AS d, row_number() OVER () AS n FROM "
-		  . "(SELECT id, embedding FROM $table ORDER BY embedding <-> $v LIMIT $k) t) s;\n";
-	}
-	my %res;
-	for my $line (split /\n/, $node->safe_psql('postgres', $sql))
-	{
-		my ($q, $rows) = split /\|/, $line;
-		$res{$q} = [ map { [ split /:/ ] } split /,/, ($rows // '') ];
-	}
-	return \%res;
+	return ZvecIndexTest::top_k($node, $queries, table => $table, settings => $settings);
 }
 
-# Mean fraction of the exact top k found (ties with the k-th distance count).
-sub recall
-{
-	my ($exact, $approx) = @_;
-	my $hits = 0;
-	for my $q (0 .. $#$queries)
-	{
-		my %want = map { $_->[0] => 1 } @{ $exact->{$q} };
-		my $kth = $exact->{$q}[-1][1];
-		$hits += scalar grep { $want{ $_->[0] } || $_->[1] <= $kth } @{ $approx->{$q} };
-	}
-	return $hits / (scalar(@$queries) * $k);
-}
-
-# A result set flattened to one string, for exact comparison.
-sub flat
-{
-	my ($res) = @_;
-	return join(';', map { join(',', map { "$_->[0]:$_->[1]" } @{ $res->{$_} }) } sort { $a <=> $b } keys %$res);
-}
-
-# Whether every result list is in non-decreasing distance order.
-sub ordered
-{
-	my ($res) = @_;
-	for my $rows (values %$res)
-	{
-		for my $i (1 .. $#$rows)
-		{
-			return 0 if $rows->[$i][1] < $rows->[ $i - 1 ][1];
-		}
-	}
-	return 1;
-}
-
-# Shared buffers one index-scan query touches.
+# Shared buffers one index-scan query touches (after a first run that may
+# rebuild the image).
 sub buffers_touched
 {
 	my ($table) = @_;
-	my $query = "SELECT id FROM $table ORDER BY embedding <-> '" . vec_text($queries->[1]) . "' LIMIT $k";
-
-	# a first scan may rebuild the image; measure the one after it
-	$node->safe_psql('postgres', $query);
-	my $plan = $node->safe_psql('postgres',
-		"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) $query");
-	die "not an index scan:\n$plan" unless $plan =~ /Index Scan using/;
-	my ($hit) = $plan =~ /Buffers: shared hit=(\d+)/;
-	my ($read) = $plan =~ /Buffers: shared (?:hit=\d+ )?read=(\d+)/;
-	return ($hit // 0) + ($read // 0);
+	return ZvecIndexTest::buffers_touched($node,
+		"SELECT id FROM $table ORDER BY embedding <-> '" . vec_text($queries->[1]) . "' LIMIT $k");
 }
 
 my $dboid = $node->safe_psql('postgres', "SELECT oid FROM pg_database WHERE datname = 'postgres'");
