@@ -168,5 +168,20 @@ SET enable_seqscan = off;
 SELECT id FROM dup ORDER BY v <-> '[0,0]' LIMIT 1;
 RESET enable_seqscan;
 
+-- Every scan counts in pg_stat_user_indexes.idx_scan, as for core's
+-- indexes: three queries (one of them rescanned for each of two outer
+-- rows) are four scans.
+CREATE TABLE counted (id int, v vector(2));
+INSERT INTO counted SELECT i, ARRAY[i, i % 7]::vector FROM generate_series(1, 50) i;
+CREATE INDEX counted_idx ON counted USING zvec (v);
+SET enable_seqscan = off;
+SELECT count(*) FROM (SELECT id FROM counted ORDER BY v <-> '[1,1]' LIMIT 3) s;
+SELECT count(*) FROM (SELECT id FROM counted ORDER BY v <-> '[9,2]' LIMIT 3) s;
+SELECT q, (SELECT id FROM counted ORDER BY v <-> q LIMIT 1)
+FROM (VALUES ('[3,3]'::vector), ('[40,5]')) AS o(q);
+RESET enable_seqscan;
+SELECT pg_stat_force_next_flush();
+SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = 'counted_idx';
+
 DROP FUNCTION knn_ids(text, vector, int, bool);
-DROP TABLE items, big, dup, wide, ulog;
+DROP TABLE items, big, dup, wide, ulog, counted;

@@ -42,4 +42,17 @@
 #define ZvecVacuumDelayPoint() vacuum_delay_point()
 #endif
 
+/*
+ * ReadRecentBuffer() (pin a buffer if it still holds a given block)
+ * appeared in 14; before, every hint is treated as stale.
+ */
+#if PG_VERSION_NUM >= 140000
+#define ZVEC_HAVE_READ_RECENT_BUFFER 1
+#define ZvecReadRecentBuffer(rel, fork, block, buffer) \
+	ReadRecentBuffer((rel)->rd_node, (fork), (block), (buffer))
+#else
+#define ZVEC_HAVE_READ_RECENT_BUFFER 0
+#define ZvecReadRecentBuffer(rel, fork, block, buffer) false
+#endif
+
 #endif							/* ZVEC_COMPAT_H */

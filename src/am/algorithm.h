@@ -165,6 +165,13 @@ typedef struct ZvecAlgorithm
 	/* planner: index tuples a k-NN scan of an index of ntuples visits */
 	double		(*scan_tuples) (const ZvecMeta *meta, double ntuples);
 
+	/*
+	 * planner: true if those tuples lie scattered over the index (one page
+	 * touched per tuple, as HNSW nodes), false if they lie together (as
+	 * the entries of IVF lists)
+	 */
+	bool		scan_scattered;
+
 	/* scans: state lives in the algorithm's own struct */
 	void	   *(*beginscan) (IndexScanDesc scan, ZvecIndex *zi);
 	void		(*rescan) (IndexScanDesc scan, void *state, Vector *query);

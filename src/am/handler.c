@@ -23,6 +23,7 @@
 #include "access/relscan.h"
 #include "commands/progress.h"
 #include "commands/vacuum.h"
+#include "pgstat.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
@@ -266,6 +267,9 @@ zvecrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 		query = ZvecPrepareVector(&so->zi->dist, PointerGetDatum(raw));
 	}
 	so->algorithm->rescan(scan, so->state, query);
+
+	/* Every rescan starts a new scan: count it (pg_stat_*_indexes.idx_scan). */
+	pgstat_count_index_scan(scan->indexRelation);
 }
 
 /* amgettuple: the next heap TID in distance order. */

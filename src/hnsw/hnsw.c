@@ -21,6 +21,7 @@ const ZvecAlgorithm HnswAlgorithm = {
 	.bulkdelete = HnswBulkDelete,
 	.vacuumcleanup = HnswVacuumCleanup,
 	.scan_tuples = HnswScanTuples,
+	.scan_scattered = true,
 	.beginscan = HnswBeginScan,
 	.rescan = HnswRescan,
 	.gettuple = HnswGetTuple,

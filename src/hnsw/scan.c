@@ -23,8 +23,10 @@
  * is ordered.
  *
  * Visiting a node costs one buffer pin and lock (for bufferpool; none for
- * mmap): the head, TIDs and vector are read together.  The visited set is
- * a small open-addressing hash of slot numbers.
+ * mmap): the head, TIDs and vector are read together.  The records of a
+ * node's unseen neighbours are prefetched before the first is read.  The
+ * visited set is a bitmap over the index's slots (a hash of slot numbers
+ * for huge indexes).
  *
  * Copyright (c) 2026, the zvec developers
  *
@@ -36,10 +38,20 @@
 
 #include "access/relscan.h"
 #include "miscadmin.h"
+#include "utils/float.h"
 #include "utils/memutils.h"
 
 #include "guc.h"
 #include "hnsw/hnsw.h"
+
+/* Most bytes of a neighbour's vector asked for ahead of its visit. */
+#define HNSW_SCAN_PREFETCH_BYTES	((Size) 256)
+
+/*
+ * Indexes of up to this many slots keep the visited set as a bitmap (at
+ * most 512 kB, zeroed for every query); larger ones use a hash set.
+ */
+#define HNSW_SCAN_BITMAP_MAX_SLOTS	(4U * 1024 * 1024)
 
 /* Item flags. */
 #define HNSW_ITEM_EXPANDED		0x01
@@ -76,9 +88,12 @@ typedef struct HnswScanState
 	HnswHeap	cand;			/* key dist, id item: to expand */
 	HnswHeap	best;			/* key -dist, id item: this batch's best */
 	HnswHeap	deferred;		/* key dist, id item: seen, not yet used */
-	HnswSlotSet visited;
+	HnswSlotSet visited;		/* visited slots past visited_nbits */
+	uint64	   *visited_bits;	/* a bit per slot below visited_nbits */
+	StoreSlot	visited_nbits;
 	int64		nvisited;
 	StoreSlot  *nbrs;
+	Size		prefetch_vector;	/* bytes of a vector to prefetch */
 
 	uint32	   *results;		/* this batch's items, nearest first */
 	int			nresults;
@@ -94,8 +109,71 @@ typedef struct HnswScanState
 } HnswScanState;
 
 /*
+ * Mark a slot visited; false if it was already.  Slots that existed when
+ * the scan began are bits of a bitmap (when the index is not huge), later
+ * ones go to a hash set.
+ */
+static inline bool
+HnswScanMarkVisited(HnswScanState *ss, StoreSlot slot)
+{
+	if (slot < ss->visited_nbits)
+	{
+		uint64	   *word = &ss->visited_bits[slot / 64];
+		uint64		bit = UINT64CONST(1) << (slot % 64);
+
+		if (*word & bit)
+			return false;
+		*word |= bit;
+		return true;
+	}
+	return HnswSlotSetAdd(&ss->visited, slot);
+}
+
+/*
+ * Replace the top of a heap (its smallest key) by a new item and restore
+ * the heap order: a pop and a push in one pass.
+ */
+static inline void
+HnswScanHeapReplaceTop(HnswHeap *heap, float key, uint32 id)
+{
+	HnswCandidate *items = heap->items;
+	int			n = heap->count;
+	int			i = 0;
+
+	Assert(n > 0);
+	for (;;)
+	{
+		int			child = 2 * i + 1;
+
+		if (child >= n)
+			break;
+		if (child + 1 < n && items[child + 1].dist < items[child].dist)
+			child++;
+		if (key <= items[child].dist)
+			break;
+		items[i] = items[child];
+		i = child;
+	}
+	items[i].dist = key;
+	items[i].slot = id;
+}
+
+/*
+ * The distance a new item must beat to enter this batch's best: the ef-th
+ * best so far, or infinity while there are fewer.
+ */
+static inline float
+HnswScanBound(HnswScanState *ss)
+{
+	return ss->best.count < ss->ef ? get_float4_infinity() : -ss->best.items[0].dist;
+}
+
+/*
  * Read a node and make it an item: distance to the query and TIDs.
- * Returns the item number, or -1 if the slot is not a node.
+ * Returns the item number, or -1 if the slot is not a node.  The TIDs of
+ * a node that cannot be returned (too far for this batch, and no later
+ * batch without an iterative scan) are not copied: the item gets none,
+ * like a deleted node, which the search walks through all the same.
  */
 static int
 HnswScanVisit(HnswScanState *ss, StoreSlot slot)
@@ -124,10 +202,38 @@ HnswScanVisit(HnswScanState *ss, StoreSlot slot)
 	item->slot = slot;
 	item->flags = 0;
 	item->ntids = Min(nh->ntids, HNSW_NODE_TIDS);
-	memcpy(item->tids, nh->tids, sizeof(ItemPointerData) * item->ntids);
+	if (ss->mode != ZVEC_ITERATIVE_OFF || item->dist < HnswScanBound(ss))
+		memcpy(item->tids, nh->tids, sizeof(ItemPointerData) * item->ntids);
+	else
+		item->ntids = 0;		/* never returned: walked through only */
 	StoreRelease(store, &ref);
 	ss->nvisited++;
 	return (int) ss->nitems++;
+}
+
+/*
+ * Copy a node's layer-0 neighbour list into ss->nbrs; returns its length
+ * (0 if the slot is no longer a node).
+ */
+static int
+HnswScanReadList(HnswScanState *ss, StoreSlot slot)
+{
+	Store	   *store = ss->zi->store;
+	StoreRef	ref;
+	const char *rec;
+	const HnswNodeHeader *nh;
+	int			n = 0;
+
+	rec = StoreRead(store, slot, STORE_READ_HEAD, &ref);
+	nh = (const HnswNodeHeader *) rec;
+	if (nh->kind == HNSW_KIND_NODE)
+	{
+		n = Min(nh->nneighbors, ss->layout.m0);
+		memcpy(ss->nbrs, HnswNodeNeighbors(&ss->layout, rec),
+			   sizeof(StoreSlot) * n);
+	}
+	StoreRelease(store, &ref);
+	return n;
 }
 
 /* Queue an item for expansion. */
@@ -138,10 +244,18 @@ HnswScanQueue(HnswScanState *ss, uint32 i)
 	ss->items[i].flags |= HNSW_ITEM_QUEUED;
 }
 
-/* Offer an item to this batch's best; what falls out is deferred. */
+/*
+ * Offer an item to this batch's best; what falls out is deferred (only an
+ * iterative scan has later batches to use it).
+ */
 static inline void
 HnswScanOfferBest(HnswScanState *ss, uint32 i)
 {
+	if (ss->mode == ZVEC_ITERATIVE_OFF && ss->best.count >= ss->ef)
+	{
+		HnswScanHeapReplaceTop(&ss->best, -ss->items[i].dist, i);
+		return;
+	}
 	HnswHeapPush(&ss->best, -ss->items[i].dist, i);
 	if (ss->best.count > ss->ef)
 	{
@@ -161,6 +275,7 @@ HnswScanRunBatch(HnswScanState *ss, bool limited)
 {
 	Store	   *store = ss->zi->store;
 	int			i;
+	int			nnew;
 
 	while (ss->cand.count > 0)
 	{
@@ -179,25 +294,38 @@ HnswScanRunBatch(HnswScanState *ss, bool limited)
 			continue;
 		item->flags |= HNSW_ITEM_EXPANDED;
 
-		n = HnswReadNeighbors(store, &ss->layout, item->slot, 0, ss->nbrs, NULL);
+		/*
+		 * The neighbours not seen yet; ask for all their records before
+		 * reading the first, so the memory fetches overlap.
+		 */
+		n = HnswScanReadList(ss, item->slot);
+		nnew = 0;
 		for (i = 0; i < n; i++)
+		{
+			if (HnswScanMarkVisited(ss, ss->nbrs[i]))
+			{
+				ss->nbrs[nnew++] = ss->nbrs[i];
+				StorePrefetch(store, ss->nbrs[i], 0, sizeof(HnswNodeHeader));
+				StorePrefetch(store, ss->nbrs[i], ss->layout.vector_offset,
+							  ss->prefetch_vector);
+			}
+		}
+		for (i = 0; i < nnew; i++)
 		{
 			int			idx;
 			float		d;
 
-			if (!HnswSlotSetAdd(&ss->visited, ss->nbrs[i]))
-				continue;
 			idx = HnswScanVisit(ss, ss->nbrs[i]);
 			if (idx < 0)
 				continue;
 			d = ss->items[idx].dist;
-			if (ss->best.count < ss->ef || d < -ss->best.items[0].dist)
+			if (d < HnswScanBound(ss))
 			{
 				HnswScanQueue(ss, idx);
 				if (ss->items[idx].ntids > 0)
 					HnswScanOfferBest(ss, idx);
 			}
-			else
+			else if (ss->mode != ZVEC_ITERATIVE_OFF)
 				HnswHeapPush(&ss->deferred, d, idx);
 		}
 		CHECK_FOR_INTERRUPTS();
@@ -252,7 +380,7 @@ HnswScanStart(HnswScanState *ss)
 							RelationGetRelationName(ss->zi->index)),
 					 errhint("REINDEX the index.")));
 	}
-	(void) HnswSlotSetAdd(&ss->visited, ms->entry);
+	(void) HnswScanMarkVisited(ss, ms->entry);
 	entry.slot = ms->entry;
 	entry.dist = ss->items[idx].dist;
 
@@ -275,7 +403,7 @@ HnswScanStart(HnswScanState *ss)
 								&entry, 1, 1, level, &upper, &found, false) > 0)
 				entry = found;
 		}
-		if (HnswSlotSetAdd(&ss->visited, entry.slot))
+		if (HnswScanMarkVisited(ss, entry.slot))
 		{
 			idx = HnswScanVisit(ss, entry.slot);
 			if (idx >= 0)
@@ -374,6 +502,13 @@ HnswScanReset(HnswScanState *ss)
 	HnswHeapInit(&ss->best, ss->ef + 1);
 	HnswHeapInit(&ss->deferred, ss->ef * 4);
 	HnswSlotSetInit(&ss->visited, ss->ef * ss->layout.m0);
+	ss->visited_nbits = 0;
+	ss->visited_bits = NULL;
+	if (ss->zi->store->nslots <= HNSW_SCAN_BITMAP_MAX_SLOTS)
+	{
+		ss->visited_nbits = ss->zi->store->nslots;
+		ss->visited_bits = palloc0(sizeof(uint64) * (ss->visited_nbits / 64 + 1));
+	}
 	ss->nvisited = 0;
 	ss->nbrs = palloc(sizeof(StoreSlot) * ss->layout.m0);
 	ss->results = palloc(sizeof(uint32) * (ss->ef + 1));
@@ -398,6 +533,7 @@ HnswBeginScan(IndexScanDesc scan, ZvecIndex *zi)
 
 	ss->zi = zi;
 	HnswLayoutInit(&ss->layout, (int) zi->meta.m, (int) zi->meta.dims);
+	ss->prefetch_vector = Min(ss->layout.vector_size, HNSW_SCAN_PREFETCH_BYTES);
 	ss->cxt = AllocSetContextCreate(CurrentMemoryContext, "zvec hnsw scan",
 									ALLOCSET_DEFAULT_SIZES);
 	HnswScanReset(ss);

@@ -12,9 +12,18 @@
  *
  * Reads pin the page and take a shared content lock until StoreRelease();
  * the page released last stays pinned, so walking records on one page costs
- * one pin.  (A cache of 64 kept pins was measured slower, most likely
- * because PostgreSQL tracks a backend's pins past the eighth in a hash
- * table.)  Every change after the build goes through generic WAL (one
+ * one pin.  (Keeping every page a scan pinned, in a per-scan table, was
+ * measured slower: PostgreSQL tracks a backend's pins past the eighth in a
+ * hash table, and a k-NN search rarely comes back to a page.)  What a
+ * search does come back to, query after query, is the same buffers: so
+ * each backend remembers for each of the last few indexes it read which
+ * buffer held each block (a direct-mapped table of hints, block to
+ * buffer) and pins that buffer with ReadRecentBuffer(), which checks that
+ * it still holds the block, skipping the shared buffer table's hash lookup
+ * and partition lock.  A stale hint costs one ordinary lookup, never a
+ * wrong page.
+ *
+ * Every change after the build goes through generic WAL (one
  * record covers the metadata page and up to three record pages).  The
  * build writes pages without WAL and then logs them all with
  * log_newpage_range(), for the main fork of a logged index and for the init
@@ -31,15 +40,46 @@
 #include "access/generic_xlog.h"
 #include "access/xloginsert.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "compat.h"
 #include "storage/store.h"
 #include "storage/store_int.h"
 
 /* First block that holds records. */
 #define BUFFERPOOL_FIRST_DATA_BLOCK	1
+
+/* Indexes a backend keeps buffer hints for. */
+#define ZVEC_BUFFERPOOL_HINT_SETS	4
+
+/* Most hints kept for one index (a power of two; 8 bytes each). */
+#define ZVEC_BUFFERPOOL_HINT_MAX	16384
+
+/* Which buffer held a block when this backend last read it. */
+typedef struct BufferpoolHint
+{
+	BlockNumber block;
+	Buffer		buffer;
+} BufferpoolHint;
+
+/* The hints of one index fork; the entry for block b is at b & mask. */
+typedef struct BufferpoolHintSet
+{
+	RelFileNode rnode;
+	ForkNumber	fork;
+	uint32		mask;			/* entries - 1; 0 when unused */
+	uint64		last_used;
+	BufferpoolHint *hints;
+} BufferpoolHintSet;
+
+/* Per-backend hint sets, reused least recently used first. */
+static BufferpoolHintSet bufferpool_hint_sets[ZVEC_BUFFERPOOL_HINT_SETS];
+static uint64 bufferpool_hint_clock = 0;
+static MemoryContext bufferpool_hint_context = NULL;
 
 /* Backend state of one open store. */
 typedef struct BufferpoolState
@@ -49,6 +89,7 @@ typedef struct BufferpoolState
 	Size		tail_size;		/* bytes after the head (0 unless spanning) */
 	Buffer		kept;			/* a pinned, unlocked buffer kept for reuse */
 	BlockNumber kept_block;
+	BufferpoolHintSet *hints;	/* this backend's hints, or NULL */
 	char	   *scratch;		/* full copy of a spanning record */
 	/* build state */
 	Buffer		bulk_buffer;	/* page being filled, locked */
@@ -85,6 +126,64 @@ BufferpoolPageUsed(Store *store, int chunk)
 			   store->record_size - (Size) chunk * STORE_PAGE_USABLE);
 }
 
+/*
+ * The hint set of a store's relation fork, sized for its blocks (taken
+ * over from the least recently used index if it has none yet); NULL for
+ * relations in local buffers.  Sets are never freed, and a store reads
+ * their mask and table afresh on every use, so two stores of one index
+ * may share one, and a set handed to another index meanwhile only gives
+ * wrong hints, which ReadRecentBuffer() rejects.
+ */
+static BufferpoolHintSet *
+BufferpoolHintsFor(Store *store, BlockNumber nblocks)
+{
+	RelFileNode rnode = store->index->rd_node;
+	BufferpoolHintSet *set = NULL;
+	uint32		want = 64;
+	int			i;
+
+	if (!ZVEC_HAVE_READ_RECENT_BUFFER || RelationUsesLocalBuffers(store->index))
+		return NULL;
+	while (want < nblocks && want < ZVEC_BUFFERPOOL_HINT_MAX)
+		want <<= 1;
+
+	for (i = 0; i < ZVEC_BUFFERPOOL_HINT_SETS; i++)
+	{
+		BufferpoolHintSet *s = &bufferpool_hint_sets[i];
+
+		if (s->mask != 0 && s->fork == store->fork &&
+			RelFileNodeEquals(s->rnode, rnode))
+		{
+			set = s;
+			break;
+		}
+		if (set == NULL || s->last_used < set->last_used)
+			set = s;
+	}
+	if (set->mask == 0 || set->fork != store->fork ||
+		!RelFileNodeEquals(set->rnode, rnode))
+	{
+		set->rnode = rnode;
+		set->fork = store->fork;
+		if (set->mask != 0)
+			memset(set->hints, 0, sizeof(BufferpoolHint) * (set->mask + 1));
+	}
+	if (set->mask + 1 < want)
+	{
+		if (bufferpool_hint_context == NULL)
+			bufferpool_hint_context = AllocSetContextCreate(TopMemoryContext,
+															"zvec bufferpool hints",
+															ALLOCSET_SMALL_SIZES);
+		if (set->hints != NULL)
+			pfree(set->hints);
+		set->hints = MemoryContextAllocZero(bufferpool_hint_context,
+											sizeof(BufferpoolHint) * want);
+		set->mask = want - 1;
+	}
+	set->last_used = ++bufferpool_hint_clock;
+	return set;
+}
+
 /* Work out the page layout for the store's record size. */
 static void
 BufferpoolOpen(Store *store)
@@ -109,6 +208,10 @@ BufferpoolOpen(Store *store)
 	}
 	bp->kept = InvalidBuffer;
 	bp->bulk_buffer = InvalidBuffer;
+	bp->hints = BufferpoolHintsFor(store,
+								   BUFFERPOOL_FIRST_DATA_BLOCK +
+								   (store->nslots / bp->per_block + 1) *
+								   bp->blocks_per_record);
 }
 
 /* Drop the kept pin and free the state. */
@@ -239,11 +342,15 @@ BufferpoolBulkFinish(Store *store, const char *meta_area)
 						  true);
 }
 
-/* Pin a block, reusing the kept pin when it is the same block. */
+/*
+ * Pin a block: the kept pin when it is the same block, else the buffer the
+ * hints name if it still holds the block, else through the buffer table.
+ */
 static inline Buffer
 BufferpoolPin(Store *store, BlockNumber block)
 {
 	BufferpoolState *bp = (BufferpoolState *) store->private;
+	BufferpoolHint *hint = NULL;
 	Buffer		buf;
 
 	if (BufferIsValid(bp->kept) && bp->kept_block == block)
@@ -252,7 +359,25 @@ BufferpoolPin(Store *store, BlockNumber block)
 		bp->kept = InvalidBuffer;
 		return buf;
 	}
-	return ReadBufferExtended(store->index, store->fork, block, RBM_NORMAL, NULL);
+	if (bp->hints != NULL)
+	{
+		hint = &bp->hints->hints[block & bp->hints->mask];
+		if (hint->block == block && BufferIsValid(hint->buffer) &&
+			ZvecReadRecentBuffer(store->index, store->fork, block, hint->buffer))
+		{
+			/* counted as ReadBuffer counts a hit, for pg_statio_*_indexes */
+			pgstat_count_buffer_read(store->index);
+			pgstat_count_buffer_hit(store->index);
+			return hint->buffer;
+		}
+	}
+	buf = ReadBufferExtended(store->index, store->fork, block, RBM_NORMAL, NULL);
+	if (hint != NULL)
+	{
+		hint->block = block;
+		hint->buffer = buf;
+	}
+	return buf;
 }
 
 /* Read a record; the head page stays share-locked until release. */
@@ -285,8 +410,7 @@ BufferpoolRead(Store *store, StoreSlot slot, int flags, StoreRef *ref)
 	{
 		Buffer		tail;
 
-		tail = ReadBufferExtended(store->index, store->fork, block + chunk,
-								  RBM_NORMAL, NULL);
+		tail = BufferpoolPin(store, block + chunk);
 		LockBuffer(tail, BUFFER_LOCK_SHARE);
 		memcpy(bp->scratch + (Size) chunk * STORE_PAGE_USABLE,
 			   PageGetContents(BufferGetPage(tail)),
@@ -311,6 +435,32 @@ BufferpoolRelease(Store *store, StoreRef *ref)
 	ref->buffer = InvalidBuffer;
 	ref->held = false;
 	ref->data = NULL;
+}
+
+/*
+ * Prefetch part of a record: if the hints know its page's buffer, ask the
+ * CPU for those bytes there.  Nothing is pinned: a prefetch of a buffer
+ * that meanwhile holds another page is only wasted.
+ */
+static void
+BufferpoolPrefetch(Store *store, StoreSlot slot, Size start, Size len)
+{
+	BufferpoolState *bp = (BufferpoolState *) store->private;
+	BlockNumber block;
+	Size		offset;
+	BufferpoolHint *hint;
+
+	if (bp->hints == NULL)
+		return;
+	BufferpoolLocate(store, slot, &block, &offset);
+	hint = &bp->hints->hints[block & bp->hints->mask];
+	if (hint->block != block || !BufferIsValid(hint->buffer))
+		return;
+	if (start >= store->head_size)
+		return;
+	len = Min(len, store->head_size - start);
+	StorePrefetchMemory(PageGetContents(BufferGetBlock(hint->buffer)) +
+						offset + start, len);
 }
 
 /* Start a generic-WAL write batch. */
@@ -630,6 +780,7 @@ const StoreMethods BufferpoolStoreMethods = {
 	.bulk_finish = BufferpoolBulkFinish,
 	.read = BufferpoolRead,
 	.release = BufferpoolRelease,
+	.prefetch = BufferpoolPrefetch,
 	.write_begin = BufferpoolWriteBegin,
 	.write_meta = BufferpoolWriteMeta,
 	.write_head = BufferpoolWriteHead,

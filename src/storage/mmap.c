@@ -1294,6 +1294,26 @@ MmapRelease(Store *store, StoreRef *ref)
 }
 
 /*
+ * Prefetch a record: from the image when it holds the slot (a changed
+ * record is then prefetched needlessly, which does no harm), else through
+ * the buffer pool.
+ */
+static void
+MmapPrefetch(Store *store, StoreSlot slot, Size offset, Size len)
+{
+	MmapState  *ms = (MmapState *) store->private;
+
+	if (likely(ms->records != NULL) && slot < ms->image_nslots)
+	{
+		if (offset < store->record_size)
+			StorePrefetchMemory(ms->records + (Size) slot * ms->stride + offset,
+								Min(len, store->record_size - offset));
+	}
+	else if (ms->prepared)
+		BufferpoolStoreMethods.prefetch(&ms->shadow, slot, offset, len);
+}
+
+/*
  * Start a write batch.  Every batch of an mmap store locks the metadata
  * page first, to log the ring entries with the change; the ring entries
  * other backends added since this store was prepared are taken in, so
@@ -1686,6 +1706,7 @@ const StoreMethods MmapStoreMethods = {
 	.bulk_finish = MmapBulkFinish,
 	.read = MmapRead,
 	.release = MmapRelease,
+	.prefetch = MmapPrefetch,
 	.write_begin = MmapWriteBegin,
 	.write_meta = MmapWriteMeta,
 	.write_head = MmapWriteHead,

@@ -26,7 +26,8 @@
  * backend can, the pointer is into shared memory (zero-copy) and the
  * record is protected by a shared lock until the release; a record with a
  * tail read in full may be assembled in a per-store scratch buffer, valid
- * until the next full read.
+ * until the next full read.  StorePrefetch() says which records will be
+ * read next, so a backend can start bringing them into the CPU cache.
  *
  * Writes.  StoreWriteBegin() starts a batch; StoreWriteMeta() and
  * StoreWriteHead() lock and return writable images of the metadata and of
@@ -154,6 +155,10 @@ typedef struct StoreMethods
 	const char *(*read) (struct Store *store, StoreSlot slot, int flags,
 						 StoreRef *ref);
 	void		(*release) (struct Store *store, StoreRef *ref);
+
+	/* optional hint: bytes [offset, offset + len) will be read soon */
+	void		(*prefetch) (struct Store *store, StoreSlot slot, Size offset,
+							 Size len);
 
 	/* crash-safe changes after the build */
 	void		(*write_begin) (struct Store *store, struct StoreWrite *w);
@@ -288,6 +293,18 @@ StoreRelease(Store *store, StoreRef *ref)
 {
 	if (ref->held)
 		store->methods->release(store, ref);
+}
+
+/*
+ * Say that bytes [offset, offset + len) of a record's head will be read
+ * soon, so that the backend can start bringing them into the CPU cache.
+ * Only a hint: it takes nothing that needs releasing.
+ */
+static inline void
+StorePrefetch(Store *store, StoreSlot slot, Size offset, Size len)
+{
+	if (store->methods->prefetch != NULL)
+		store->methods->prefetch(store, slot, offset, len);
 }
 
 /* Start a crash-safe write batch. */
