@@ -11,9 +11,13 @@ use strict;
 use warnings;
 use Exporter 'import';
 use File::Find;
+use FindBin;
+# loaded at compile time so that their INIT blocks run for run_scenario()
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
 use ZvecTest qw(vec_text);
 
-our @EXPORT_OK = qw(storages top_k flat ordered recall result_ids
+our @EXPORT_OK = qw(storages algorithm index_with search_setting run_scenario top_k flat ordered recall result_ids
   side_file side_files with_image_bypassed buffers_touched
   wait_cluster_gone wait_accepting);
 
@@ -26,6 +30,51 @@ sub storages
 	return @all unless $only;
 	die "ZVEC_TEST_STORAGE must be one of @all" unless grep { $_ eq $only } @all;
 	return ($only);
+}
+
+# The algorithm a scenario indexes with: ZVEC_TEST_ALGORITHM (hnsw or ivf),
+# hnsw when unset, so one scenario script serves both algorithms (a thin
+# script sets the variable and runs the scenario for IVF).
+sub algorithm
+{
+	my $a = $ENV{ZVEC_TEST_ALGORITHM} // 'hnsw';
+	die "ZVEC_TEST_ALGORITHM must be hnsw or ivf" unless $a eq 'hnsw' || $a eq 'ivf';
+	return $a;
+}
+
+# The reloptions of an index with the scenario's algorithm on $storage,
+# for WITH (...); IVF keeps its default lists (from the row count) unless
+# the option lists is given.
+sub index_with
+{
+	my ($storage, %o) = @_;
+	my $with = "storage = '$storage'";
+	$with .= ", algorithm = 'ivf'" . ($o{lists} ? ", lists = $o{lists}" : '') if algorithm() eq 'ivf';
+	return $with;
+}
+
+# SQL that sets the search effort of the scenario's algorithm: HNSW's
+# zvec.ef_search or IVF's zvec.probes (32768 probes every list).
+sub search_setting
+{
+	my ($ef_search, $probes) = @_;
+	return algorithm() eq 'ivf' ? "SET zvec.probes = $probes;" : "SET zvec.ef_search = $ef_search;";
+}
+
+# Run the scenario script $file of the calling test's folder with the
+# algorithm $algorithm (see algorithm()), as a test of its own.
+sub run_scenario
+{
+	my ($file, $algorithm) = @_;
+	local $ENV{ZVEC_TEST_ALGORITHM} = $algorithm;
+	my $path = "$FindBin::RealBin/$file";
+	my $text = PostgreSQL::Test::Utils::slurp_file($path);
+	die "$file does not create its indexes with index_with(), so it cannot run with $algorithm"
+	  unless $text =~ /index_with\(/;
+	my $done = do $path;
+	die $@ if $@;
+	die "could not run $path: $!" unless defined $done;
+	return $done;
 }
 
 # Top-k rows per query, as { query number => [[id, distance], ...] } in

@@ -27,13 +27,14 @@ use lib "$FindBin::RealBin/../perl";
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use ZvecIndexTest qw(storages side_files);
+use ZvecIndexTest qw(storages index_with side_files);
 
 my $query_vec = '[1,2,3,40]';
 
 for my $storage (storages())
 {
 	my $mm = $storage eq 'mmap';
+	my $with = index_with($storage);
 	my $node = PostgreSQL::Test::Cluster->new("lifecycle_$storage");
 	$node->init;
 	$node->start;
@@ -74,7 +75,7 @@ for my $storage (storages())
 		$node->safe_psql($db, qq{
 			CREATE TABLE $table (id int, v vector(4));
 			INSERT INTO $table SELECT i, ARRAY[i % 7, i % 11, i % 13, i]::float4[]::vector FROM generate_series(1, 500) i;
-			CREATE INDEX ${table}_idx ON $table USING zvec (v) WITH (storage = '$storage');
+			CREATE INDEX ${table}_idx ON $table USING zvec (v) WITH ($with);
 		});
 	};
 
@@ -105,7 +106,7 @@ for my $storage (storages())
 	$node->safe_psql('postgres', 'DROP INDEX a_idx');
 	$check->('DROP INDEX', 0);
 
-	$node->safe_psql('postgres', "CREATE INDEX a_idx ON a USING zvec (v) WITH (storage = '$storage')");
+	$node->safe_psql('postgres', "CREATE INDEX a_idx ON a USING zvec (v) WITH ($with)");
 	$check->('CREATE INDEX again', 1);
 	$works->('CREATE INDEX again', 'postgres', 'a');
 	$node->safe_psql('postgres', 'DROP TABLE a');
@@ -146,19 +147,19 @@ for my $storage (storages())
 
 	$node->safe_psql('postgres', 'CREATE TABLE c (id int, v vector(4))');
 	$node->safe_psql('postgres', "BEGIN; INSERT INTO c SELECT i, ARRAY[i % 7, i % 11, i % 13, i]::float4[]::vector FROM generate_series(1, 100) i; "
-		  . "CREATE INDEX c_idx ON c USING zvec (v) WITH (storage = '$storage'); ROLLBACK;");
+		  . "CREATE INDEX c_idx ON c USING zvec (v) WITH ($with); ROLLBACK;");
 	$check->('ROLLBACK of CREATE INDEX', 1);
 	$node->safe_psql('postgres', 'INSERT INTO c SELECT i, ARRAY[i % 7, i % 11, i % 13, i]::float4[]::vector FROM generate_series(1, 100) i');
-	$node->safe_psql('postgres', "BEGIN; SAVEPOINT s; CREATE INDEX c_idx ON c USING zvec (v) WITH (storage = '$storage'); "
+	$node->safe_psql('postgres', "BEGIN; SAVEPOINT s; CREATE INDEX c_idx ON c USING zvec (v) WITH ($with); "
 		  . "ROLLBACK TO SAVEPOINT s; CREATE TABLE d (x int); COMMIT;");
 	$check->('ROLLBACK TO SAVEPOINT of CREATE INDEX', 1);
 	my ($out, $err) = ('', '');
-	$node->psql('postgres', "BEGIN; CREATE INDEX c_idx ON c USING zvec (v) WITH (storage = '$storage'); SELECT 1/0; COMMIT;",
+	$node->psql('postgres', "BEGIN; CREATE INDEX c_idx ON c USING zvec (v) WITH ($with); SELECT 1/0; COMMIT;",
 		stdout => \$out, stderr => \$err);
 	$check->('CREATE INDEX in a transaction that fails', 1);
 	is($node->safe_psql('postgres', "SELECT count(*) FROM pg_class WHERE relname = 'c_idx'"), '0',
 		"$storage: no rolled-back index remains in the catalog");
-	$node->safe_psql('postgres', "CREATE INDEX c_idx ON c USING zvec (v) WITH (storage = '$storage')");
+	$node->safe_psql('postgres', "CREATE INDEX c_idx ON c USING zvec (v) WITH ($with)");
 	$works->('CREATE INDEX after the rolled-back ones', 'postgres', 'c');
 	$check->('CREATE INDEX after the rolled-back ones', 2);
 
@@ -172,7 +173,7 @@ for my $storage (storages())
 	my $temp = qq{
 		CREATE TEMP TABLE tt (id int, v vector(4));
 		INSERT INTO tt SELECT i, ARRAY[i % 7, i % 11, i % 13, i]::float4[]::vector FROM generate_series(1, 500) i;
-		CREATE INDEX tt_idx ON tt USING zvec (v) WITH (storage = '$storage');
+		CREATE INDEX tt_idx ON tt USING zvec (v) WITH ($with);
 	};
 	$works->('an index on a temporary table', 'postgres', 'tt', $temp);
 	$check->('an index on a temporary table has no side file', 2);

@@ -35,7 +35,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use ZvecTest qw(vec_text copy_rows_sql);
-use ZvecIndexTest qw(storages top_k flat ordered recall result_ids side_file
+use ZvecIndexTest qw(storages index_with search_setting top_k flat ordered recall result_ids side_file
   with_image_bypassed buffers_touched wait_cluster_gone wait_accepting);
 
 my $dim = 16;
@@ -81,7 +81,7 @@ restart_after_crash = on
 	$node->safe_psql('postgres', "CREATE TABLE items (id int PRIMARY KEY, embedding vector($dim))");
 	$node->safe_psql('postgres', copy_rows_sql('items', [ map { [ $_, vec_text(rand_vec()) ] } 1 .. 3000 ]));
 	$node->safe_psql('postgres',
-		"CREATE INDEX items_idx ON items USING zvec (embedding) WITH (storage = '$storage'); ANALYZE items;");
+		"CREATE INDEX items_idx ON items USING zvec (embedding) WITH (" . index_with($storage) . "); ANALYZE items;");
 
 	my @queries = map { rand_vec() } 1 .. 20;
 	my $next_id = 100000;
@@ -137,7 +137,7 @@ restart_after_crash = on
 			note("$what: side file at the crash covers $b changes");
 		}
 
-		my $via_index = top_k($node, \@queries, settings => 'SET enable_seqscan = off; SET zvec.ef_search = 200;');
+		my $via_index = top_k($node, \@queries, settings => 'SET enable_seqscan = off; ' . search_setting(200, 32768));
 		my $exact = top_k($node, \@queries, settings => 'SET enable_indexscan = off;');
 		ok(ordered($via_index), "$what: results are in distance order");
 		my $r = recall($exact, $via_index);
@@ -149,7 +149,7 @@ restart_after_crash = on
 		if ($mm)
 		{
 			my $via_pages = with_image_bypassed($node, 'items_idx', sub {
-				top_k($node, \@queries, settings => 'SET enable_seqscan = off; SET zvec.ef_search = 200;') });
+				top_k($node, \@queries, settings => 'SET enable_seqscan = off; ' . search_setting(200, 32768)) });
 			is(flat($via_index), flat($via_pages), "$what: image and buffer-pool reads of the recovered index agree");
 			my $buffers = buffers_touched($node,
 				"SELECT id FROM items ORDER BY embedding <-> '" . vec_text($queries[0]) . "' LIMIT $k");
@@ -160,7 +160,7 @@ restart_after_crash = on
 		# committed durably; every marker so far must stay reachable
 		push @markers, [ $next_id++, vec_text([ map { $_ + 0.5 } @{ $queries[ $round - 1 ] } ]) ];
 		$node->safe_psql('postgres', "SET synchronous_commit = on; INSERT INTO items VALUES ($markers[-1][0], '$markers[-1][1]')");
-		my $sql_m = "SET enable_seqscan = off; SET zvec.ef_search = 200;\n";
+		my $sql_m = "SET enable_seqscan = off; " . search_setting(200, 32768) . "\n";
 		$sql_m .= "SELECT id FROM items ORDER BY embedding <-> '$_->[1]' LIMIT 1;\n" for @markers;
 		is($node->safe_psql('postgres', $sql_m), join("\n", map { $_->[0] } @markers),
 			"$what: the recovered index takes an insert, and finds it and the markers of earlier rounds");
@@ -171,7 +171,7 @@ restart_after_crash = on
 	# An unlogged table: a crash resets its index to the empty init fork.
 	$node->safe_psql('postgres', "CREATE UNLOGGED TABLE u (id int, embedding vector($dim))");
 	$node->safe_psql('postgres', copy_rows_sql('u', [ map { [ $_, vec_text(rand_vec()) ] } 1 .. 2000 ]));
-	$node->safe_psql('postgres', "SET synchronous_commit = on; CREATE INDEX u_idx ON u USING zvec (embedding) WITH (storage = '$storage')");
+	$node->safe_psql('postgres', "SET synchronous_commit = on; CREATE INDEX u_idx ON u USING zvec (embedding) WITH (" . index_with($storage) . ")");
 	my $uq = "SELECT string_agg(id::text, ',') FROM (SELECT id FROM u ORDER BY embedding <-> '"
 	  . vec_text($queries[0]) . "' LIMIT $k) s";
 	like($node->safe_psql('postgres', "SET enable_seqscan = off; $uq"), qr/^\d+(,\d+){9}$/,
@@ -180,13 +180,13 @@ restart_after_crash = on
 	is($node->safe_psql('postgres', "SET enable_seqscan = off; $uq"), '',
 		"$storage unlogged: after the crash the emptied index returns no row");
 	$node->safe_psql('postgres', copy_rows_sql('u', [ map { [ $_, vec_text(rand_vec()) ] } 1 .. 500 ]));
-	my $u_index = $node->safe_psql('postgres', "SET enable_seqscan = off; SET zvec.ef_search = 200; $uq");
+	my $u_index = $node->safe_psql('postgres', "SET enable_seqscan = off; " . search_setting(200, 32768) . " $uq");
 	my $u_exact = $node->safe_psql('postgres', "SET enable_indexscan = off; $uq");
 	is($u_index, $u_exact, "$storage unlogged: once refilled the index finds the exact nearest rows");
 	if ($mm)
 	{
 		my $u_pages = with_image_bypassed($node, 'u_idx',
-			sub { $node->safe_psql('postgres', "SET enable_seqscan = off; SET zvec.ef_search = 200; $uq") });
+			sub { $node->safe_psql('postgres', "SET enable_seqscan = off; " . search_setting(200, 32768) . " $uq") });
 		is($u_index, $u_pages, "$storage unlogged: after refilling, image and buffer-pool reads agree");
 	}
 

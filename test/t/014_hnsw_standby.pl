@@ -27,14 +27,14 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use ZvecTest qw(data_dir read_fvecs vec_text load_fvecs_table copy_rows_sql);
-use ZvecIndexTest qw(storages top_k flat ordered recall side_file with_image_bypassed buffers_touched);
+use ZvecIndexTest qw(storages index_with search_setting top_k flat ordered recall side_file with_image_bypassed buffers_touched);
 
 my $sift = data_dir() . '/siftsmall';
 die "siftsmall not found at $sift (set ZVEC_DATA_DIR)" unless -r "$sift/base.fvecs";
 my $base = read_fvecs("$sift/base.fvecs", 5000);
 my $queries = read_fvecs("$sift/query.fvecs", 20);
 my $k = 10;
-my $settings = 'SET enable_seqscan = off; SET zvec.ef_search = 100;';
+my $settings = 'SET enable_seqscan = off; ' . search_setting(100, 10);
 
 for my $storage (storages())
 {
@@ -45,7 +45,7 @@ for my $storage (storages())
 	$primary->safe_psql('postgres', 'CREATE EXTENSION zvec');
 	load_fvecs_table($primary, 'postgres', 'items', $base);
 	$primary->safe_psql('postgres',
-		"CREATE INDEX items_idx ON items USING zvec (embedding) WITH (storage = '$storage'); ANALYZE items;");
+		"CREATE INDEX items_idx ON items USING zvec (embedding) WITH (" . index_with($storage) . "); ANALYZE items;");
 
 	$primary->backup('b1');
 	my $standby = PostgreSQL::Test::Cluster->new("standby_$storage");

@@ -33,7 +33,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use ZvecTest qw(data_dir read_fvecs vec_text load_fvecs_table);
-use ZvecIndexTest qw(storages top_k flat ordered recall side_file with_image_bypassed);
+use ZvecIndexTest qw(storages index_with search_setting top_k flat ordered recall side_file with_image_bypassed);
 
 my $sift = data_dir() . '/siftsmall';
 die "siftsmall not found at $sift (set ZVEC_DATA_DIR)" unless -r "$sift/base.fvecs";
@@ -98,12 +98,13 @@ sub finish_pgbench
 for my $storage (storages())
 {
 	my $mm = $storage eq 'mmap';
+	my $with = index_with($storage);
 	$node->safe_psql('postgres', qq{
 		DROP TABLE IF EXISTS items; DROP SEQUENCE IF EXISTS item_ids;
 		CREATE SEQUENCE item_ids START 1000000;
 		CREATE TABLE items (id bigint PRIMARY KEY, embedding vector(128), seed bigint);
 		INSERT INTO items SELECT id, embedding, NULL FROM base;
-		CREATE INDEX items_idx ON items USING zvec (embedding) WITH (storage = '$storage');
+		CREATE INDEX items_idx ON items USING zvec (embedding) WITH ($with);
 		ANALYZE items;
 	});
 	like($node->safe_psql('postgres', 'EXPLAIN (COSTS OFF) SELECT id FROM items ORDER BY embedding <-> sift_like(7) LIMIT 10'),
@@ -138,7 +139,7 @@ for my $storage (storages())
 			FROM items WHERE seed IS NOT NULL) s
 		WHERE n % greatest(c / 50, 1) = 0});
 	my @sample = map { [ split /:/ ] } split /,/, $sample;
-	my $sql = "SET enable_seqscan = off; SET zvec.ef_search = 100;\n";
+	my $sql = "SET enable_seqscan = off; " . search_setting(100, 10) . "\n";
 	$sql .= "SELECT $_->[0], (SELECT id FROM items ORDER BY embedding <-> sift_like($_->[1]) LIMIT 1);\n" for @sample;
 	my @lost;
 	for my $line (split /\n/, $node->safe_psql('postgres', $sql))
@@ -147,7 +148,7 @@ for my $storage (storages())
 		push @lost, $want if $want ne $got;
 	}
 	is(scalar(@lost), 0, "$storage: each of " . scalar(@sample) . ' sampled inserted rows is found as its own nearest row')
-	  or diag($node->safe_psql('postgres', "SET enable_seqscan = off; SET zvec.ef_search = 400; "
+	  or diag($node->safe_psql('postgres', "SET enable_seqscan = off; " . search_setting(400, 32768) . " "
 		  . "SELECT 'missing ' || i.id || ' (seed ' || i.seed || '); at ef_search 400 found ' || "
 		  . "(SELECT string_agg(id || ' at ' || d, ', ') FROM (SELECT j.id, j.embedding <-> i.embedding AS d FROM items j "
 		  . "ORDER BY j.embedding <-> i.embedding LIMIT 3) t) FROM items i WHERE i.id IN (" . join(',', @lost) . ')'));
