@@ -20,14 +20,20 @@
  *    indexed by their future slot, so a neighbour is an array index, a
  *    vector is a pointer, upper-layer lists are offsets into one area, and
  *    the visited set is an array of epochs that is cleared by incrementing
- *    a counter.  Kernels are called directly.  A row whose vector is
- *    identical to one already in the graph joins that node as another heap
- *    TID (up to HNSW_NODE_TIDS), so duplicates cannot fill neighbour lists
- *    with copies of each other.  Growth past the estimate is asked of the
- *    governor before each doubling.
+ *    a counter.  Kernels are called directly.  A new node's layers are all
+ *    searched before anything links to it; a row whose vector is identical
+ *    to one found on layer 0 then joins that node as another heap TID
+ *    instead (the first HNSW_NODE_TIDS in the node, the rest in a list in
+ *    an area of extra TIDs), so any number of duplicates are one node and
+ *    can neither fill neighbour lists with copies of each other nor be
+ *    left unreachable.  Growth past the estimate is asked of the governor
+ *    before each doubling.
  *
- * 2. Writing.  Node i becomes store slot i; upper-layer lists go to the
- *    records after the last node.  Every record is appended in slot order
+ * 2. Writing.  The nodes become store slots 0, 1, ... in order (slots a
+ *    parallel build's duplicates gave up are skipped, and neighbours
+ *    renumbered); upper-layer lists go to the records after the last node,
+ *    and TIDs beyond a node's own HNSW_NODE_TIDS to overflow records after
+ *    those (see tids.c).  Every record is appended in slot order
  *    with StoreBulkAppend(), and StoreBulkFinish() writes the metapage and
  *    makes the index durable in one step (for bufferpool: the pages are
  *    written without WAL and logged once with log_newpage_range()).
@@ -50,8 +56,12 @@
  *    process never holds two of them);
  *  - the entry point is read and raised under a spinlock;
  *  - a duplicate found by a worker adds its TID under the existing node's
- *    lock; the slot it had taken stays empty and is written as a free
- *    record, which later inserts reuse.
+ *    lock (an extra TID's entry is taken with an atomic counter); the slot
+ *    it had taken stays empty and is left out when the graph is written;
+ *  - a row is inserted holding one of HNSW_BUILD_VECTOR_LOCKS LWLocks
+ *    chosen by a hash of its vector, so two rows of one vector are never
+ *    inserted at once, each unaware of the other: the second finds the
+ *    first's node and joins it.
  *
  * The leader reports the tuples done by all participants while it scans
  * and while it waits for the workers, then writes the graph exactly as a
@@ -82,6 +92,7 @@
 #include "access/xact.h"
 #include "catalog/index.h"
 #include "commands/progress.h"
+#include "common/hashfn.h"
 #include "common/pg_prng.h"
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
@@ -111,6 +122,9 @@
 #define HNSW_PARALLEL_KEY_SCAN		UINT64CONST(0x5A56454300000003)
 #define HNSW_PARALLEL_KEY_QUERY		UINT64CONST(0x5A56454300000004)
 
+/* LWLocks that serialise the parallel insertion of identical vectors. */
+#define HNSW_BUILD_VECTOR_LOCKS	1024
+
 /* How often (ms) the waiting leader refreshes the progress report. */
 #define HNSW_PARALLEL_REPORT_MS		100
 
@@ -120,8 +134,16 @@ typedef struct HnswBuildNode
 	uint8		level;
 	uint8		ntids;			/* 0: a slot given up by a duplicate */
 	ItemPointerData tids[HNSW_NODE_TIDS];
+	uint32		dups;			/* its newest extra TID (0: none) */
 	uint64		upper;			/* its upper lists' offset in the upper area */
 } HnswBuildNode;
+
+/* A heap TID of a node beyond its first HNSW_NODE_TIDS. */
+typedef struct HnswBuildDup
+{
+	ItemPointerData tid;
+	uint32		next;			/* the node's next older extra TID (0: none) */
+} HnswBuildDup;
 
 /* The entry point of the in-memory graph. */
 typedef struct HnswBuildEntry
@@ -145,6 +167,7 @@ typedef struct HnswBuildShared
 
 	/* graph: slots and upper space taken so far, the entry point */
 	pg_atomic_uint32 nnodes;
+	pg_atomic_uint32 ndups;		/* extra TID entries taken (entry 0 unused) */
 	pg_atomic_uint64 upper_used;
 	pg_atomic_uint32 overflow;	/* set when either ran out */
 	slock_t		entry_mutex;
@@ -168,7 +191,9 @@ typedef struct HnswBuildGraphLayout
 	Size		lists0;
 	Size		vectors;
 	Size		upper;
+	Size		dups;
 	Size		locks;
+	Size		vector_locks;
 	Size		total;
 } HnswBuildGraphLayout;
 
@@ -194,12 +219,16 @@ typedef struct HnswBuildState
 	uint32	   *upper;			/* per upper layer of a node: count, m slots */
 	uint64		upper_used;		/* serial: words of the upper area in use */
 	uint64		upper_capacity;
+	HnswBuildDup *dups;			/* extra TIDs of duplicates */
+	uint32		ndups;			/* serial: entries in use (entry 0 unused) */
+	uint32		dups_capacity;
 	HnswBuildEntry *entry;		/* &local_entry, or the shared one */
 	HnswBuildEntry local_entry;
 
 	/* parallel only (NULL otherwise) */
 	HnswBuildShared *shared;
 	LWLock	   *locks;			/* one per node */
+	LWLock	   *vector_locks;	/* HNSW_BUILD_VECTOR_LOCKS, by vector hash */
 
 	/* private to this process */
 	uint32	   *visited;		/* per node: the epoch it was last visited */
@@ -210,7 +239,7 @@ typedef struct HnswBuildState
 	HnswHeap	cand;
 	HnswHeap	best;
 	HnswCandidate *found;
-	HnswCandidate *chosen;
+	HnswCandidate *chosen;		/* per layer: m0 entries */
 	HnswCandidate *sel;
 	Vector	  **selvec;
 	bool	   *keep;
@@ -468,6 +497,46 @@ HnswBuildClaimUpper(HnswBuildState *bs, int level, uint64 *offset)
 	return true;
 }
 
+/*
+ * Take an entry for an extra TID, growing the area of a serial build.
+ * False in a parallel build whose area is full (the overflow is recorded
+ * for the leader).
+ */
+static bool
+HnswBuildClaimDup(HnswBuildState *bs, uint32 *e)
+{
+	if (bs->shared == NULL)
+	{
+		if (bs->ndups >= bs->dups_capacity)
+		{
+			uint32		capacity = Max(bs->dups_capacity, 512) * 2;
+
+			if (bs->dups_capacity >= PG_UINT32_MAX / 4)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("too many rows for one zvec index")));
+			GovernorGrow(bs->graph_cxt,
+						 (Size) (capacity - bs->dups_capacity) * sizeof(HnswBuildDup));
+			if (bs->dups == NULL)
+				bs->dups = MemoryContextAllocExtended(bs->graph_cxt,
+													  sizeof(HnswBuildDup) * (Size) capacity,
+													  MCXT_ALLOC_HUGE);
+			else
+				bs->dups = repalloc_huge(bs->dups,
+										 sizeof(HnswBuildDup) * (Size) capacity);
+			bs->dups_capacity = capacity;
+		}
+		*e = bs->ndups++;
+		return true;
+	}
+
+	*e = pg_atomic_fetch_add_u32(&bs->shared->ndups, 1);
+	if (*e < bs->dups_capacity)
+		return true;
+	pg_atomic_write_u32(&bs->shared->overflow, 1);
+	return false;
+}
+
 /* Mark node i visited in the current search; false if it already was. */
 static inline bool
 HnswBuildVisit(HnswBuildState *bs, uint32 i)
@@ -649,14 +718,17 @@ HnswBuildRaiseEntry(HnswBuildState *bs, uint32 q, int level)
 }
 
 /*
- * If node d holds the same vector as q and has room, add q's TID to it and
- * return true.
+ * If node d holds the same vector as q, add q's TID to it (in the node
+ * while it has room, else as an extra TID) and return true.  False also
+ * when a parallel build's extra-TID area is full.
  */
 static bool
 HnswBuildJoinDuplicate(HnswBuildState *bs, uint32 d, uint32 q)
 {
 	HnswBuildNode *dup = &bs->nodes[d];
+	ItemPointerData tid = bs->nodes[q].tids[0];
 	bool		joined = false;
+	uint32		e;
 
 	if (memcmp(HnswBuildVector(bs, q), HnswBuildVector(bs, d),
 			   bs->layout.vector_size) != 0)
@@ -664,7 +736,14 @@ HnswBuildJoinDuplicate(HnswBuildState *bs, uint32 d, uint32 q)
 	HnswBuildLock(bs, d, LW_EXCLUSIVE);
 	if (dup->ntids > 0 && dup->ntids < HNSW_NODE_TIDS)
 	{
-		dup->tids[dup->ntids++] = bs->nodes[q].tids[0];
+		dup->tids[dup->ntids++] = tid;
+		joined = true;
+	}
+	else if (dup->ntids > 0 && HnswBuildClaimDup(bs, &e))
+	{
+		bs->dups[e].tid = tid;
+		bs->dups[e].next = dup->dups;
+		dup->dups = e;
 		joined = true;
 	}
 	HnswBuildUnlock(bs, d);
@@ -678,7 +757,8 @@ HnswBuildJoinDuplicate(HnswBuildState *bs, uint32 d, uint32 q)
  * offering them to the list again once it is set.
  */
 static void
-HnswBuildSetList(HnswBuildState *bs, uint32 q, int level, int count)
+HnswBuildSetList(HnswBuildState *bs, uint32 q, int level,
+				 const HnswCandidate *chosen, int count)
 {
 	uint32	   *list = HnswBuildList(bs, q, level);
 	uint32		nold;
@@ -689,7 +769,7 @@ HnswBuildSetList(HnswBuildState *bs, uint32 q, int level, int count)
 	nold = list[0];
 	memcpy(bs->oldbuf, list + 1, sizeof(uint32) * nold);
 	for (i = 0; i < count; i++)
-		list[i + 1] = bs->chosen[i].slot;
+		list[i + 1] = chosen[i].slot;
 	list[0] = count;
 	HnswBuildUnlock(bs, q);
 
@@ -698,7 +778,7 @@ HnswBuildSetList(HnswBuildState *bs, uint32 q, int level, int count)
 		bool		kept = false;
 
 		for (i = 0; i < count; i++)
-			kept |= (bs->chosen[i].slot == bs->oldbuf[j]);
+			kept |= (chosen[i].slot == bs->oldbuf[j]);
 		if (!kept)
 			HnswBuildConnect(bs, q, bs->oldbuf[j],
 							 ZvecDistanceCompute(&bs->zi->dist,
@@ -709,12 +789,13 @@ HnswBuildSetList(HnswBuildState *bs, uint32 q, int level, int count)
 }
 
 /*
- * Insert node q (vector, level and TID already stored) into the graph.
+ * Insert node q (vector, level and TID already stored) into the graph:
+ * search its layers and choose its neighbours there, then link it in.
  * Returns false if q turned out to duplicate an existing node's vector and
- * its TID was added there instead.
+ * its TID was added there instead (nothing links to q then).
  */
 static bool
-HnswBuildInsert(HnswBuildState *bs, uint32 q)
+HnswBuildInsertNode(HnswBuildState *bs, uint32 q)
 {
 	const ZvecDistance *dist = &bs->zi->dist;
 	Vector	   *qv = HnswBuildVector(bs, q);
@@ -723,7 +804,9 @@ HnswBuildInsert(HnswBuildState *bs, uint32 q)
 	int			ep_level = 0;
 	float		epd;
 	int			l;
+	int			top;
 	int			nfound;
+	int			counts[HNSW_MAX_LEVEL + 1];
 
 	if (!HnswBuildGetEntry(bs, q, level, &ep, &ep_level))
 		return true;
@@ -757,35 +840,75 @@ HnswBuildInsert(HnswBuildState *bs, uint32 q)
 	bs->found[0].slot = ep;
 	bs->found[0].dist = epd;
 	nfound = 1;
-	for (l = Min(level, ep_level); l >= 0; l--)
+	top = Min(level, ep_level);
+	for (l = top; l >= 0; l--)
 	{
+		HnswCandidate *chosen = bs->chosen + (Size) l * bs->layout.m0;
 		int			max = HnswLayerMax(&bs->layout, l);
 		int			i;
-		int			count = 0;
 
 		nfound = HnswBuildSearchLayer(bs, qv, nfound, bs->ef_construction, l);
 
-		/* An identical vector already indexed: share its node. */
-		if (l == 0 && level == 0 && nfound > 0 &&
-			HnswBuildJoinDuplicate(bs, bs->found[0].slot, q))
-			return false;
+		/*
+		 * An identical vector already indexed: share its node, whatever
+		 * q's level.  It need not be the nearest candidate (ties, or inner
+		 * product), so every candidate is compared.
+		 */
+		if (l == 0)
+		{
+			for (i = 0; i < nfound; i++)
+			{
+				if (HnswBuildJoinDuplicate(bs, bs->found[i].slot, q))
+					return false;
+			}
+		}
 
 		for (i = 0; i < nfound; i++)
 			bs->selvec[i] = HnswBuildVector(bs, bs->found[i].slot);
 		(void) HnswSelectNeighbors(bs->found, nfound, max, dist, bs->selvec, bs->keep);
+		counts[l] = 0;
 		for (i = 0; i < nfound; i++)
 		{
-			if (bs->keep[i])
-				bs->chosen[count++] = bs->found[i];
+			if (bs->keep[i] && counts[l] < max)
+				chosen[counts[l]++] = bs->found[i];
 		}
-		HnswBuildSetList(bs, q, l, count);
-		for (i = 0; i < count; i++)
-			HnswBuildConnect(bs, bs->chosen[i].slot, q, bs->chosen[i].dist, l);
+	}
+
+	/* Not a duplicate: link it in, top layer first. */
+	for (l = top; l >= 0; l--)
+	{
+		HnswCandidate *chosen = bs->chosen + (Size) l * bs->layout.m0;
+		int			i;
+
+		HnswBuildSetList(bs, q, l, chosen, counts[l]);
+		for (i = 0; i < counts[l]; i++)
+			HnswBuildConnect(bs, chosen[i].slot, q, chosen[i].dist, l);
 	}
 
 	if (level > ep_level)
 		HnswBuildRaiseEntry(bs, q, level);
 	return true;
+}
+
+/*
+ * HnswBuildInsertNode(), holding the vector's lock in a parallel build (see
+ * the file header).
+ */
+static bool
+HnswBuildInsert(HnswBuildState *bs, uint32 q)
+{
+	LWLock	   *lock;
+	bool		inserted;
+
+	if (bs->vector_locks == NULL)
+		return HnswBuildInsertNode(bs, q);
+	lock = &bs->vector_locks[hash_bytes((const unsigned char *) HnswBuildVector(bs, q),
+										(int) bs->layout.vector_size) %
+							 HNSW_BUILD_VECTOR_LOCKS];
+	LWLockAcquire(lock, LW_EXCLUSIVE);
+	inserted = HnswBuildInsertNode(bs, q);
+	LWLockRelease(lock);
+	return inserted;
 }
 
 /* Store one row's vector as a new node and insert it into the graph. */
@@ -820,7 +943,12 @@ HnswBuildAddRow(HnswBuildState *bs, Vector *v, ItemPointer tid)
 			bs->n++;
 	}
 	else
+	{
 		node->ntids = 0;
+		/* A serial build reuses the slot, and the upper space last taken. */
+		if (bs->shared == NULL && level > 0)
+			bs->upper_used -= HnswBuildUpperWords(&bs->layout, level);
+	}
 	bs->indtuples++;
 }
 
@@ -855,30 +983,56 @@ HnswBuildCallback(Relation index, ItemPointer tid, Datum *values,
 	MemoryContextReset(bs->tuple_cxt);
 }
 
-/* Fill a node record from the in-memory node i. */
+/* Order heap TIDs (for qsort). */
+static int
+HnswBuildTidCompare(const void *a, const void *b)
+{
+	return ItemPointerCompare((ItemPointer) a, (ItemPointer) b);
+}
+
+/* Copy an in-memory list into a record, renumbering its nodes to slots. */
+static uint16
+HnswBuildMapList(const uint32 *list, const uint32 *map, StoreSlot *out)
+{
+	uint32		j;
+	uint16		n = 0;
+
+	for (j = 1; j <= list[0]; j++)
+	{
+		if (map[list[j]] != STORE_INVALID_SLOT)
+			out[n++] = map[list[j]];
+	}
+	return n;
+}
+
+/*
+ * Fill a node record from the in-memory node i; its nchain overflow
+ * records (if any) start at slot tidchain.
+ */
 static void
-HnswBuildFormNode(HnswBuildState *bs, uint32 i, StoreSlot upper, char *rec)
+HnswBuildFormNode(HnswBuildState *bs, uint32 i, const uint32 *map,
+				  StoreSlot upper, StoreSlot tidchain, uint64 nchain, char *rec)
 {
 	HnswNodeHeader *nh = (HnswNodeHeader *) rec;
 	HnswBuildNode *node = &bs->nodes[i];
-	uint32	   *list = HnswBuildList0(bs, i);
 
 	memset(rec, 0, bs->layout.record_size);
 	nh->kind = HNSW_KIND_NODE;
 	nh->level = node->level;
 	nh->ntids = node->ntids;
-	nh->nneighbors = (uint16) list[0];
 	nh->upper = upper;
+	nh->tidchain = nchain > 0 ? tidchain : STORE_INVALID_SLOT;
 	memcpy(nh->tids, node->tids, sizeof(ItemPointerData) * node->ntids);
-	memcpy(HnswNodeNeighbors(&bs->layout, rec), list + 1, sizeof(uint32) * list[0]);
+	nh->nneighbors = HnswBuildMapList(HnswBuildList0(bs, i), map,
+									  HnswNodeNeighbors(&bs->layout, rec));
 	memcpy(HnswNodeVector(&bs->layout, rec), HnswBuildVector(bs, i),
 		   bs->layout.vector_size);
 }
 
 /* Fill the upper record of node i that starts at first_level. */
 static void
-HnswBuildFormUpper(HnswBuildState *bs, uint32 i, int first_level,
-				   StoreSlot next, char *rec)
+HnswBuildFormUpper(HnswBuildState *bs, uint32 i, const uint32 *map,
+				   int first_level, StoreSlot next, char *rec)
 {
 	HnswUpperHeader *uh = (HnswUpperHeader *) rec;
 	HnswBuildNode *node = &bs->nodes[i];
@@ -889,15 +1043,14 @@ HnswBuildFormUpper(HnswBuildState *bs, uint32 i, int first_level,
 	uh->kind = HNSW_KIND_UPPER;
 	uh->first_level = (uint8) first_level;
 	uh->nlevels = (uint8) nlevels;
-	uh->owner = i;
+	uh->owner = map[i];
 	uh->next = next;
 	for (k = 0; k < nlevels; k++)
 	{
 		HnswUpperList *ul = HnswUpperListAt(&bs->layout, rec, k);
-		uint32	   *list = HnswBuildList(bs, i, first_level + k);
 
-		ul->count = (uint16) list[0];
-		memcpy(ul->slots, list + 1, sizeof(uint32) * list[0]);
+		ul->count = HnswBuildMapList(HnswBuildList(bs, i, first_level + k),
+									 map, ul->slots);
 	}
 }
 
@@ -912,10 +1065,70 @@ HnswBuildUpperRecords(HnswBuildState *bs, uint32 i)
 	return (level + bs->layout.lists_per_upper - 1) / bs->layout.lists_per_upper;
 }
 
+/* Number of extra TIDs of node i. */
+static uint64
+HnswBuildCountDups(HnswBuildState *bs, uint32 i)
+{
+	uint64		n = 0;
+	uint32		e;
+
+	for (e = bs->nodes[i].dups; e != 0; e = bs->dups[e].next)
+		n++;
+	return n;
+}
+
+/* Number of TID overflow records n extra TIDs take. */
+static inline uint64
+HnswBuildChainRecords(HnswBuildState *bs, uint64 n)
+{
+	return (n + bs->layout.tids_per_record - 1) / bs->layout.tids_per_record;
+}
+
 /*
- * Write the graph to a new store: nodes at slots 0..n-1 (an empty slot, left
- * by a duplicate in a parallel build, as a free record), then their upper
- * records, then the metapage; durable once at the end.
+ * Append the overflow records of node i (slot self) holding its ndups
+ * extra TIDs, in TID order.  The first record names the last, and takes
+ * the remainder, so it is where later inserts find room.  tids has room
+ * for ndups.
+ */
+static void
+HnswBuildWriteChain(HnswBuildState *bs, Store *store, uint32 i, StoreSlot self,
+					uint64 ndups, ItemPointerData *tids, char *rec)
+{
+	HnswTidsHeader *th = (HnswTidsHeader *) rec;
+	uint64		nrec = HnswBuildChainRecords(bs, ndups);
+	uint64		pos = 0;
+	uint64		n = 0;
+	uint64		r;
+	uint32		e;
+
+	for (e = bs->nodes[i].dups; e != 0; e = bs->dups[e].next)
+		tids[n++] = bs->dups[e].tid;
+	qsort(tids, n, sizeof(ItemPointerData), HnswBuildTidCompare);
+
+	for (r = 0; r < nrec; r++)
+	{
+		uint64		count = bs->layout.tids_per_record;
+
+		if (r == 0 && n % bs->layout.tids_per_record != 0)
+			count = n % bs->layout.tids_per_record;
+		memset(rec, 0, bs->layout.record_size);
+		th->kind = HNSW_KIND_TIDS;
+		th->ntids = (uint16) count;
+		th->owner = self;
+		th->next = r + 1 < nrec ? store->nslots + 1 : STORE_INVALID_SLOT;
+		th->last = r == 0 ? (StoreSlot) (store->nslots + nrec - 1) : STORE_INVALID_SLOT;
+		th->room = r == 0 ? store->nslots : STORE_INVALID_SLOT;
+		memcpy(HnswTidsArray(rec), tids + pos, sizeof(ItemPointerData) * count);
+		pos += count;
+		(void) StoreBulkAppend(store, rec);
+	}
+}
+
+/*
+ * Write the graph to a new store: the nodes at slots 0, 1, ... (skipping
+ * the empty slots duplicates left in a parallel build), then their upper
+ * records, then their TID overflow records, then the metapage; durable
+ * once at the end.
  */
 static void
 HnswBuildWrite(HnswBuildState *bs, Store *store)
@@ -923,36 +1136,62 @@ HnswBuildWrite(HnswBuildState *bs, Store *store)
 	char	   *rec = palloc(bs->layout.record_size);
 	char		area[STORE_META_AREA_SIZE];
 	HnswMetaState *ms;
-	StoreSlot	next_upper = bs->n;
-	StoreSlot	free_head = STORE_INVALID_SLOT;
-	uint64		live = 0;
+	uint32	   *map;
+	ItemPointerData *tids = NULL;
+	uint64		max_dups = 0;
+	uint64		nupper = 0;
+	StoreSlot	nlive = 0;
+	StoreSlot	next_upper;
+	StoreSlot	next_chain;
 	uint32		i;
 
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, ZVEC_PHASE_WRITE);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, bs->n);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, 0);
 
+	/* Number the nodes, and find where upper and overflow records go. */
+	GovernorGrow(bs->graph_cxt, sizeof(uint32) * (Size) Max(bs->n, 1));
+	map = MemoryContextAllocExtended(bs->graph_cxt,
+									 sizeof(uint32) * (Size) Max(bs->n, 1),
+									 MCXT_ALLOC_HUGE);
+	for (i = 0; i < bs->n; i++)
+	{
+		if (bs->nodes[i].ntids == 0)
+		{
+			map[i] = STORE_INVALID_SLOT;
+			continue;
+		}
+		map[i] = nlive++;
+		nupper += HnswBuildUpperRecords(bs, i);
+		if (bs->nodes[i].dups != 0)
+			max_dups = Max(max_dups, HnswBuildCountDups(bs, i));
+	}
+	if (max_dups > 0)
+	{
+		GovernorGrow(bs->graph_cxt, sizeof(ItemPointerData) * max_dups);
+		tids = MemoryContextAllocExtended(bs->graph_cxt,
+										  sizeof(ItemPointerData) * max_dups,
+										  MCXT_ALLOC_HUGE);
+	}
+	next_upper = nlive;
+	next_chain = nlive + nupper;
+
 	StoreBulkBegin(store);
 	for (i = 0; i < bs->n; i++)
 	{
 		int			nup = HnswBuildUpperRecords(bs, i);
+		uint64		nchain = 0;
 
-		if (bs->nodes[i].ntids == 0)
-		{
-			HnswFreeHeader *fh = (HnswFreeHeader *) rec;
-
-			memset(rec, 0, bs->layout.record_size);
-			fh->kind = HNSW_KIND_FREE;
-			fh->next = free_head;
-			free_head = i;
-		}
-		else
-		{
-			HnswBuildFormNode(bs, i, nup > 0 ? next_upper : STORE_INVALID_SLOT, rec);
-			live++;
-		}
+		if (map[i] == STORE_INVALID_SLOT)
+			continue;
+		if (bs->nodes[i].dups != 0)
+			nchain = HnswBuildChainRecords(bs, HnswBuildCountDups(bs, i));
+		HnswBuildFormNode(bs, i, map,
+						  nup > 0 ? next_upper : STORE_INVALID_SLOT,
+						  next_chain, nchain, rec);
 		(void) StoreBulkAppend(store, rec);
 		next_upper += nup;
+		next_chain += nchain;
 		if ((i & 1023) == 0)
 		{
 			CHECK_FOR_INTERRUPTS();
@@ -968,24 +1207,37 @@ HnswBuildWrite(HnswBuildState *bs, Store *store)
 		{
 			StoreSlot	self = store->nslots;
 
-			HnswBuildFormUpper(bs, i, 1 + k * bs->layout.lists_per_upper,
+			HnswBuildFormUpper(bs, i, map, 1 + k * bs->layout.lists_per_upper,
 							   k + 1 < nup ? self + 1 : STORE_INVALID_SLOT, rec);
 			(void) StoreBulkAppend(store, rec);
 		}
 	}
+	for (i = 0; i < bs->n; i++)
+	{
+		if (map[i] != STORE_INVALID_SLOT && bs->nodes[i].dups != 0)
+		{
+			HnswBuildWriteChain(bs, store, i, map[i],
+								HnswBuildCountDups(bs, i), tids, rec);
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+	Assert(store->nslots == next_chain);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, bs->n);
 
 	ms = ZvecMetaAlgoState(&bs->zi->meta, HnswMetaState);
 	memset(ms, 0, sizeof(HnswMetaState));
-	ms->entry = bs->entry->node >= 0 ? (StoreSlot) bs->entry->node : STORE_INVALID_SLOT;
+	ms->entry = bs->entry->node >= 0 ? map[bs->entry->node] : STORE_INVALID_SLOT;
 	ms->entry_level = bs->entry->node >= 0 ? bs->entry->level : 0;
-	ms->free_head = free_head;
-	ms->inserted = live;
+	ms->free_head = STORE_INVALID_SLOT;
+	ms->inserted = nlive;
 
 	memset(area, 0, sizeof(area));
 	memcpy(area, &bs->zi->meta, sizeof(ZvecMeta));
 	StoreBulkFinish(store, area);
 	pfree(rec);
+	pfree(map);
+	if (tids != NULL)
+		pfree(tids);
 }
 
 /* Fill in what every build state starts with, serial or parallel. */
@@ -1002,6 +1254,7 @@ HnswBuildInitState(HnswBuildState *bs, Relation heap, ZvecIndex *zi)
 	bs->vstride = MAXALIGN(bs->layout.vector_size);
 	bs->local_entry.node = -1;
 	bs->entry = &bs->local_entry;
+	bs->ndups = 1;
 }
 
 /*
@@ -1026,7 +1279,8 @@ HnswBuildBegin(HnswBuildState *bs, const char *operation, Size bytes)
 	HnswHeapInit(&bs->cand, bs->ef_construction * 4);
 	HnswHeapInit(&bs->best, bs->ef_construction + 1);
 	bs->found = palloc(sizeof(HnswCandidate) * (bs->ef_construction + 1));
-	bs->chosen = palloc(sizeof(HnswCandidate) * (bs->ef_construction + 1));
+	bs->chosen = palloc(sizeof(HnswCandidate) * bs->layout.m0 *
+						(bs->layout.max_level + 1));
 	bs->sel = palloc(sizeof(HnswCandidate) * (bs->layout.m0 + 1));
 	bs->selvec = palloc(sizeof(Vector *) * most);
 	bs->keep = palloc(sizeof(bool) * most);
@@ -1118,8 +1372,12 @@ HnswBuildPlanGraph(const HnswLayout *layout, uint32 capacity,
 	off = add_size(off, mul_size(vstride, capacity));
 	gl->upper = off;
 	off = add_size(off, MAXALIGN(mul_size(sizeof(uint32), upper_capacity)));
+	gl->dups = off;
+	off = add_size(off, MAXALIGN(mul_size(sizeof(HnswBuildDup), capacity)));
 	gl->locks = off;
 	off = add_size(off, mul_size(sizeof(LWLock), capacity));
+	gl->vector_locks = off;
+	off = add_size(off, mul_size(sizeof(LWLock), HNSW_BUILD_VECTOR_LOCKS));
 	gl->total = off;
 }
 
@@ -1137,7 +1395,10 @@ HnswBuildAttach(HnswBuildState *bs, HnswBuildShared *shared, char *graph)
 	bs->lists0 = (uint32 *) (graph + gl.lists0);
 	bs->vectors = graph + gl.vectors;
 	bs->upper = (uint32 *) (graph + gl.upper);
+	bs->dups = (HnswBuildDup *) (graph + gl.dups);
+	bs->dups_capacity = shared->capacity;
 	bs->locks = (LWLock *) (graph + gl.locks);
+	bs->vector_locks = (LWLock *) (graph + gl.vector_locks);
 	bs->entry = &shared->entry;
 	LWLockRegisterTranche(shared->lock_tranche, "zvec_hnsw_build");
 }
@@ -1270,6 +1531,7 @@ HnswBuildParallel(HnswBuildState *bs, IndexInfo *info, int nworkers,
 	shared->capacity = capacity;
 	shared->upper_capacity = upper_capacity;
 	pg_atomic_init_u32(&shared->nnodes, 0);
+	pg_atomic_init_u32(&shared->ndups, 1);
 	pg_atomic_init_u64(&shared->upper_used, 0);
 	pg_atomic_init_u32(&shared->overflow, 0);
 	pg_atomic_init_u64(&shared->tuples_seen, 0);
@@ -1284,6 +1546,8 @@ HnswBuildParallel(HnswBuildState *bs, IndexInfo *info, int nworkers,
 	HnswBuildAttach(bs, shared, graph);
 	for (i = 0; i < capacity; i++)
 		LWLockInitialize(&bs->locks[i], lock_tranche);
+	for (i = 0; i < HNSW_BUILD_VECTOR_LOCKS; i++)
+		LWLockInitialize(&bs->vector_locks[i], lock_tranche);
 
 	pscan = shm_toc_allocate(pcxt->toc, scan_bytes);
 	table_parallelscan_initialize(bs->heap, pscan, snapshot);

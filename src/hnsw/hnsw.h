@@ -6,7 +6,7 @@
  * Records.  Every HNSW node is one store record of a size fixed per index:
  *
  *		HnswNodeHeader	kind, level, heap TIDs, layer-0 neighbour count,
- *						first upper-layer record
+ *						first upper-layer record, TID overflow chain
  *		uint32[2m]		layer-0 neighbours (store slots)
  *		Vector			the vector, varlena header included
  *
@@ -14,7 +14,13 @@
  * record's head even when a 16,000-dimension vector spans pages.  A node on
  * layers above 0 (one in m) has its upper neighbour lists in records of
  * the same size (HnswUpperHeader, then as many lists of m slots as fit);
- * records freed by vacuum are chained through HnswFreeHeader.  Neighbours
+ * records freed by vacuum are chained through HnswFreeHeader.
+ *
+ * Identical vectors share one node.  Its first HNSW_NODE_TIDS heap TIDs are
+ * in the node itself, the rest in a chain of TID overflow records of the
+ * same size (HnswTidsHeader, then as many TIDs as fit in the record's
+ * head), oldest record first; see tids.c.  A node is live while it has a
+ * TID in either place.  Neighbours
  * are 4-byte slot numbers, not 6-byte TIDs, and a slot's position is pure
  * arithmetic in every backend.
  *
@@ -40,6 +46,7 @@
 #define HNSW_KIND_NODE			1
 #define HNSW_KIND_UPPER			2
 #define HNSW_KIND_FREE			3
+#define HNSW_KIND_TIDS			4
 
 /* Most heap TIDs one node holds (identical vectors share a node). */
 #define HNSW_NODE_TIDS			8
@@ -60,7 +67,7 @@ typedef struct HnswNodeHeader
 	uint16		nneighbors;		/* entries used in the layer-0 list */
 	uint16		unused2;
 	StoreSlot	upper;			/* first upper record, or STORE_INVALID_SLOT */
-	uint32		unused3;
+	StoreSlot	tidchain;		/* first TID overflow record, or invalid */
 	ItemPointerData tids[HNSW_NODE_TIDS];
 } HnswNodeHeader;
 
@@ -75,6 +82,24 @@ typedef struct HnswUpperHeader
 	StoreSlot	next;			/* the next upper record, or invalid */
 	uint32		unused2;
 } HnswUpperHeader;
+
+/*
+ * The head of a TID overflow record: more heap TIDs of one node, packed at
+ * the front of the array that follows (HnswTidsArray).  The first record
+ * of a chain also says where the chain ends and where inserts may find
+ * room; in the others those fields are invalid.
+ */
+typedef struct HnswTidsHeader
+{
+	uint8		kind;			/* HNSW_KIND_TIDS */
+	uint8		unused;
+	uint16		ntids;			/* TIDs in use */
+	StoreSlot	owner;			/* the node they belong to */
+	StoreSlot	next;			/* the next overflow record, or invalid */
+	StoreSlot	last;			/* first record: the chain's last record */
+	StoreSlot	room;			/* first record: one that had room (a hint) */
+	uint32		unused2;
+} HnswTidsHeader;
 
 /* One upper-layer list: a count, then m slots. */
 typedef struct HnswUpperList
@@ -116,6 +141,7 @@ typedef struct HnswLayout
 	Size		vector_size;
 	Size		upper_list_size;	/* bytes of one HnswUpperList */
 	int			lists_per_upper;	/* lists in one upper record */
+	int			tids_per_record;	/* TIDs in one overflow record */
 } HnswLayout;
 
 /* A node found by a search: its slot and distance to the query. */
@@ -146,6 +172,8 @@ typedef struct HnswSlotSet
 	((StoreSlot *) ((char *) (rec) + (layout)->neighbors_offset))
 #define HnswNodeVector(layout, rec) \
 	((Vector *) ((char *) (rec) + (layout)->vector_offset))
+#define HnswTidsArray(rec) \
+	((ItemPointerData *) ((char *) (rec) + MAXALIGN(sizeof(HnswTidsHeader))))
 #define HnswUpperListAt(layout, rec, i) \
 	((HnswUpperList *) ((char *) (rec) + MAXALIGN(sizeof(HnswUpperHeader)) + \
 						(Size) (i) * (layout)->upper_list_size))
@@ -180,6 +208,16 @@ extern IndexBulkDeleteResult *HnswVacuumCleanup(ZvecIndex *zi, IndexVacuumInfo *
 /* verify.c */
 extern void HnswVerify(ZvecIndex *zi, ZvecVerify *v);
 
+/* tids.c: a node's heap TIDs beyond those in the node */
+extern bool HnswTidsAdd(Store *store, const HnswLayout *layout, StoreSlot node,
+						const Vector *value, ItemPointer tid);
+extern int	HnswTidsRead(Store *store, const HnswLayout *layout, StoreSlot node,
+						 StoreSlot first, ItemPointerData **tids, int *capacity);
+extern int	HnswTidsVacuum(Store *store, const HnswLayout *layout, StoreSlot node,
+						   IndexBulkDeleteCallback callback, void *callback_state,
+						   int *removed);
+extern bool HnswTidsNodeIsLive(Store *store, StoreSlot node);
+
 /* utils.c: layout, levels, heaps, sets */
 extern void HnswLayoutInit(HnswLayout *layout, int m, int dims);
 extern int	HnswRandomLevel(const HnswLayout *layout);
@@ -208,7 +246,8 @@ extern int	HnswSearchLayer(Store *store, const HnswLayout *layout,
 							int level, HnswSlotSet *visited,
 							HnswCandidate *result, bool skip_deleted);
 extern Vector *HnswReadVector(Store *store, const HnswLayout *layout,
-							  StoreSlot slot, uint8 *kind, uint8 *ntids);
+							  StoreSlot slot, uint8 *kind, bool *live);
+extern StoreSlot HnswAllocateRecord(StoreWrite *w, HnswMetaState *ms, char **img);
 extern void HnswAddNeighbor(Store *store, const HnswLayout *layout,
 							const ZvecDistance *dist, StoreSlot node, int level,
 							StoreSlot add, float add_dist,
@@ -230,6 +269,13 @@ HnswUpperRecordList(const HnswLayout *layout, char *rec, int level)
 	HnswUpperHeader *uh = (HnswUpperHeader *) rec;
 
 	return HnswUpperListAt(layout, rec, level - uh->first_level);
+}
+
+/* Whether a node still has a heap TID (in the node or its overflow chain). */
+static inline bool
+HnswNodeIsLive(const HnswNodeHeader *nh)
+{
+	return nh->ntids > 0 || nh->tidchain != STORE_INVALID_SLOT;
 }
 
 /* Most neighbours a node keeps on a layer. */

@@ -16,9 +16,11 @@
  * in exclusive mode, and vacuum takes it exclusively once to wait out
  * inserts that may still link to nodes it is about to free.
  *
- * A vector identical to a node's (found as its nearest neighbour) is added
- * to that node as another heap TID, so duplicates do not crowd each
- * other's neighbour lists.
+ * A vector identical to a node's (found among the candidates of layer 0 at
+ * the distance the vector has to itself) is added to that node as another
+ * heap TID, in the node or its overflow chain (tids.c), whatever the new
+ * node's level would have been: any number of duplicates are one node, so
+ * they neither crowd each other's neighbour lists nor go unreachable.
  *
  * Copyright (c) 2026, the zvec developers
  *
@@ -42,66 +44,6 @@ HnswInsertReadMeta(Relation index, HnswMetaState *ms)
 
 	StoreReadMeta(index, area);
 	memcpy(ms, ZvecMetaAlgoState(meta, HnswMetaState), sizeof(HnswMetaState));
-}
-
-/*
- * Add a heap TID to an existing node holding an identical vector.  False
- * if the node changed meanwhile, is deleted, or has no room.
- */
-static bool
-HnswInsertAddTid(Store *store, const HnswLayout *layout, StoreSlot slot,
-				 const Vector *value, ItemPointer tid)
-{
-	StoreWrite	w;
-	char	   *img;
-	HnswNodeHeader *nh;
-	Size		cmp;
-
-	StoreWriteBegin(store, &w);
-	img = StoreWriteHead(&w, slot);
-	nh = (HnswNodeHeader *) img;
-	cmp = Min(layout->vector_size, store->head_size - layout->vector_offset);
-	if (nh->kind != HNSW_KIND_NODE || nh->ntids == 0 ||
-		nh->ntids >= HNSW_NODE_TIDS ||
-		memcmp(HnswNodeVector(layout, img), value, cmp) != 0)
-	{
-		StoreWriteAbort(&w);
-		return false;
-	}
-	nh->tids[nh->ntids++] = *tid;
-	StoreWriteFinish(&w);
-	return true;
-}
-
-/*
- * Take a slot for a new record in the batch: the head of the free list, or
- * a new one at the end.  Returns the slot; *img receives its head image.
- */
-static StoreSlot
-HnswInsertAllocate(StoreWrite *w, HnswMetaState *ms, char **img)
-{
-	while (ms->free_head != STORE_INVALID_SLOT)
-	{
-		StoreSlot	slot = ms->free_head;
-		HnswFreeHeader *fh;
-
-		*img = StoreWriteHead(w, slot);
-		fh = (HnswFreeHeader *) *img;
-		if (fh->kind != HNSW_KIND_FREE)
-		{
-			/* A broken free list is dropped rather than trusted. */
-			ms->free_head = STORE_INVALID_SLOT;
-			break;
-		}
-		ms->free_head = fh->next;
-		return slot;
-	}
-	{
-		StoreSlot	slot = StoreWriteExtend(w);
-
-		*img = StoreWriteHead(w, slot);
-		return slot;
-	}
 }
 
 /*
@@ -131,7 +73,7 @@ HnswInsertWriteNode(Store *store, const HnswLayout *layout, const Vector *value,
 	meta = (ZvecMeta *) StoreWriteMeta(&w);
 	ms = ZvecMetaAlgoState(meta, HnswMetaState);
 	for (k = 0; k <= nup; k++)
-		slots[k] = HnswInsertAllocate(&w, ms, &imgs[k]);
+		slots[k] = HnswAllocateRecord(&w, ms, &imgs[k]);
 
 	/* The upper records: lists for layers 1..level. */
 	for (k = 1; k <= nup; k++)
@@ -166,6 +108,7 @@ HnswInsertWriteNode(Store *store, const HnswLayout *layout, const Vector *value,
 	nh->tids[0] = *tid;
 	nh->nneighbors = (uint16) counts[0];
 	nh->upper = nup > 0 ? slots[1] : STORE_INVALID_SLOT;
+	nh->tidchain = STORE_INVALID_SLOT;
 	memcpy(HnswNodeNeighbors(layout, rec), lists[0], sizeof(StoreSlot) * counts[0]);
 	memcpy(HnswNodeVector(layout, rec), value, layout->vector_size);
 	StoreWriteTail(&w, slots[0], rec);
@@ -289,22 +232,33 @@ HnswInsert(ZvecIndex *zi, Vector *value, ItemPointer heap_tid, Relation heap)
 		for (i = 0; i < nfound; i++)
 		{
 			uint8		kind;
-			uint8		ntids;
-			Vector	   *v = HnswReadVector(store, &layout, found[i].slot, &kind, &ntids);
+			bool		is_live;
+			Vector	   *v = HnswReadVector(store, &layout, found[i].slot, &kind, &is_live);
 
-			if (v == NULL || ntids == 0)
+			if (v == NULL || !is_live)
 				continue;
 			live[nlive] = found[i];
 			vecs[nlive++] = v;
 		}
 
-		/* The nearest live node has this very vector: share it. */
-		if (l == 0 && level == 0 && nlive > 0 &&
-			memcmp(vecs[0], value, layout.vector_size) == 0 &&
-			HnswInsertAddTid(store, &layout, live[0].slot, value, heap_tid))
+		/*
+		 * A live node has this very vector: share it.  Nothing is written
+		 * before layer 0 is searched, so this holds for every level.  The
+		 * identical vector need not be the nearest candidate (ties, or
+		 * inner product, where a longer vector is nearer), so every
+		 * candidate is compared.
+		 */
+		if (l == 0)
 		{
-			UnlockPage(index, HNSW_UPDATE_LOCK_BLOCK, lockmode);
-			return;
+			for (i = 0; i < nlive; i++)
+			{
+				if (memcmp(vecs[i], value, layout.vector_size) == 0 &&
+					HnswTidsAdd(store, &layout, live[i].slot, value, heap_tid))
+				{
+					UnlockPage(index, HNSW_UPDATE_LOCK_BLOCK, lockmode);
+					return;
+				}
+			}
 		}
 
 		(void) HnswSelectNeighbors(live, nlive, max, dist, vecs, keep);

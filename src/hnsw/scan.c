@@ -23,10 +23,12 @@
  * is ordered.
  *
  * Visiting a node costs one buffer pin and lock (for bufferpool; none for
- * mmap): the head, TIDs and vector are read together.  The records of a
- * node's unseen neighbours are prefetched before the first is read.  The
- * visited set is a bitmap over the index's slots (a hash of slot numbers
- * for huge indexes).
+ * mmap): the head, TIDs and vector are read together.  TIDs beyond those
+ * in the node (identical vectors share a node; see tids.c) are read from
+ * its overflow chain only when the node's rows are returned.  The records
+ * of a node's unseen neighbours are prefetched before the first is read.
+ * The visited set is a bitmap over the index's slots (a hash of slot
+ * numbers for huge indexes).
  *
  * Copyright (c) 2026, the zvec developers
  *
@@ -57,6 +59,7 @@
 #define HNSW_ITEM_EXPANDED		0x01
 #define HNSW_ITEM_RETURNED		0x02
 #define HNSW_ITEM_QUEUED		0x04	/* in the candidate heap */
+#define HNSW_ITEM_CHAIN			0x08	/* the node has overflow TIDs */
 
 /* A node the scan has computed the distance of. */
 typedef struct HnswScanItem
@@ -99,6 +102,12 @@ typedef struct HnswScanState
 	int			nresults;
 	int			pos;
 	int			tidpos;
+
+	/* overflow TIDs of one item (or one record in slot-order mode) */
+	uint32		chain_item;		/* the item they are of, or PG_UINT32_MAX */
+	ItemPointerData *chain;
+	int			nchain;
+	int			chain_capacity;
 	float		last_dist;
 	bool		any_returned;
 
@@ -200,12 +209,15 @@ HnswScanVisit(HnswScanState *ss, StoreSlot slot)
 	item->dist = ZvecDistanceCompute(&ss->zi->dist, ss->query,
 									 HnswNodeVector(&ss->layout, rec));
 	item->slot = slot;
-	item->flags = 0;
+	item->flags = nh->tidchain != STORE_INVALID_SLOT ? HNSW_ITEM_CHAIN : 0;
 	item->ntids = Min(nh->ntids, HNSW_NODE_TIDS);
 	if (ss->mode != ZVEC_ITERATIVE_OFF || item->dist < HnswScanBound(ss))
 		memcpy(item->tids, nh->tids, sizeof(ItemPointerData) * item->ntids);
 	else
+	{
 		item->ntids = 0;		/* never returned: walked through only */
+		item->flags = 0;
+	}
 	StoreRelease(store, &ref);
 	ss->nvisited++;
 	return (int) ss->nitems++;
@@ -234,6 +246,41 @@ HnswScanReadList(HnswScanState *ss, StoreSlot slot)
 	}
 	StoreRelease(store, &ref);
 	return n;
+}
+
+/* Whether an item has heap TIDs to return. */
+static inline bool
+HnswScanItemLive(const HnswScanItem *item)
+{
+	return item->ntids > 0 || (item->flags & HNSW_ITEM_CHAIN) != 0;
+}
+
+/*
+ * Read the overflow TIDs of item i into ss->chain.  The node is read again
+ * first: were it freed and its slot reused since the visit (by a vector at
+ * another distance), its TIDs then were all dead and none are returned.
+ */
+static void
+HnswScanLoadChain(HnswScanState *ss, uint32 i)
+{
+	Store	   *store = ss->zi->store;
+	HnswScanItem *item = &ss->items[i];
+	StoreRef	ref;
+	const char *rec;
+	const HnswNodeHeader *nh;
+	StoreSlot	first = STORE_INVALID_SLOT;
+
+	rec = StoreRead(store, item->slot, STORE_READ_FULL, &ref);
+	nh = (const HnswNodeHeader *) rec;
+	if (nh->kind == HNSW_KIND_NODE &&
+		ZvecDistanceCompute(&ss->zi->dist, ss->query,
+							HnswNodeVector(&ss->layout, rec)) == item->dist)
+		first = nh->tidchain;
+	StoreRelease(store, &ref);
+	ss->chain_item = i;
+	ss->nchain = first == STORE_INVALID_SLOT ? 0 :
+		HnswTidsRead(store, &ss->layout, item->slot, first, &ss->chain,
+					 &ss->chain_capacity);
 }
 
 /* Queue an item for expansion. */
@@ -322,7 +369,7 @@ HnswScanRunBatch(HnswScanState *ss, bool limited)
 			if (d < HnswScanBound(ss))
 			{
 				HnswScanQueue(ss, idx);
-				if (ss->items[idx].ntids > 0)
+				if (HnswScanItemLive(&ss->items[idx]))
 					HnswScanOfferBest(ss, idx);
 			}
 			else if (ss->mode != ZVEC_ITERATIVE_OFF)
@@ -386,7 +433,7 @@ HnswScanStart(HnswScanState *ss)
 
 	/* The entry point is a layer-0 node like any other. */
 	HnswScanQueue(ss, idx);
-	if (ss->items[idx].ntids > 0)
+	if (HnswScanItemLive(&ss->items[idx]))
 		HnswScanOfferBest(ss, idx);
 
 	/* Greedy descent; the upper layers' visits are not layer-0 items. */
@@ -409,7 +456,7 @@ HnswScanStart(HnswScanState *ss)
 			if (idx >= 0)
 			{
 				HnswScanQueue(ss, idx);
-				if (ss->items[idx].ntids > 0)
+				if (HnswScanItemLive(&ss->items[idx]))
 					HnswScanOfferBest(ss, idx);
 			}
 		}
@@ -440,7 +487,7 @@ HnswScanNextBatch(HnswScanState *ss)
 
 		if (!spent && (item->flags & (HNSW_ITEM_EXPANDED | HNSW_ITEM_QUEUED)) == 0)
 			HnswScanQueue(ss, c.slot);
-		if (item->ntids > 0 && (item->flags & HNSW_ITEM_RETURNED) == 0)
+		if (HnswScanItemLive(item) && (item->flags & HNSW_ITEM_RETURNED) == 0)
 			HnswHeapPush(&ss->best, -item->dist, c.slot);
 	}
 	if (spent)
@@ -449,6 +496,24 @@ HnswScanNextBatch(HnswScanState *ss)
 		return false;
 	HnswScanRunBatch(ss, true);
 	return ss->nresults > 0 || ss->cand.count > 0 || ss->deferred.count > 0;
+}
+
+/*
+ * Copy the TIDs of an overflow record into ss->chain: a scan in slot order
+ * returns every record's own TIDs.
+ */
+static void
+HnswScanCopyRecordTids(HnswScanState *ss, const HnswTidsHeader *th)
+{
+	int			count = Min(th->ntids, ss->layout.tids_per_record);
+
+	if (ss->chain == NULL)
+	{
+		ss->chain_capacity = ss->layout.tids_per_record;
+		ss->chain = palloc(sizeof(ItemPointerData) * ss->chain_capacity);
+	}
+	memcpy(ss->chain, HnswTidsArray(th), sizeof(ItemPointerData) * count);
+	ss->nchain = count;
 }
 
 /* Next row in slot order, for a scan without a query vector. */
@@ -467,17 +532,25 @@ HnswScanNextInSlotOrder(IndexScanDesc scan, HnswScanState *ss)
 			scan->xs_heaptid = ss->current.tids[ss->tidpos++];
 			return true;
 		}
+		if (ss->tidpos < ss->current.ntids + ss->nchain)
+		{
+			scan->xs_heaptid = ss->chain[ss->tidpos++ - ss->current.ntids];
+			return true;
+		}
 		if (ss->next_slot >= ss->nslots)
 			return false;
 		nh = (const HnswNodeHeader *) StoreRead(store, ss->next_slot++,
 												STORE_READ_HEAD, &ref);
 		ss->current.ntids = 0;
+		ss->nchain = 0;
 		if (nh->kind == HNSW_KIND_NODE)
 		{
 			ss->current.ntids = Min(nh->ntids, HNSW_NODE_TIDS);
 			memcpy(ss->current.tids, nh->tids,
 				   sizeof(ItemPointerData) * ss->current.ntids);
 		}
+		else if (nh->kind == HNSW_KIND_TIDS)
+			HnswScanCopyRecordTids(ss, (const HnswTidsHeader *) nh);
 		StoreRelease(store, &ref);
 		ss->tidpos = 0;
 		CHECK_FOR_INTERRUPTS();
@@ -515,6 +588,10 @@ HnswScanReset(HnswScanState *ss)
 	ss->nresults = 0;
 	ss->pos = 0;
 	ss->tidpos = 0;
+	ss->chain_item = PG_UINT32_MAX;
+	ss->chain = NULL;
+	ss->nchain = 0;
+	ss->chain_capacity = 0;
 	ss->any_returned = false;
 	ss->started = false;
 	ss->exhausted = false;
@@ -591,7 +668,8 @@ HnswGetTuple(IndexScanDesc scan, void *state, ScanDirection dir)
 	{
 		if (ss->pos < ss->nresults)
 		{
-			HnswScanItem *item = &ss->items[ss->results[ss->pos]];
+			uint32		i = ss->results[ss->pos];
+			HnswScanItem *item = &ss->items[i];
 
 			if (ss->tidpos == 0 && ss->mode == ZVEC_ITERATIVE_STRICT &&
 				ss->any_returned && item->dist < ss->last_dist)
@@ -602,6 +680,16 @@ HnswGetTuple(IndexScanDesc scan, void *state, ScanDirection dir)
 			if (ss->tidpos < item->ntids)
 			{
 				scan->xs_heaptid = item->tids[ss->tidpos++];
+				ss->last_dist = item->dist;
+				ss->any_returned = true;
+				found = true;
+				break;
+			}
+			if ((item->flags & HNSW_ITEM_CHAIN) && ss->chain_item != i)
+				HnswScanLoadChain(ss, i);
+			if (ss->chain_item == i && ss->tidpos < item->ntids + ss->nchain)
+			{
+				scan->xs_heaptid = ss->chain[ss->tidpos++ - item->ntids];
 				ss->last_dist = item->dist;
 				ss->any_returned = true;
 				found = true;

@@ -41,6 +41,9 @@ HnswLayoutInit(HnswLayout *layout, int m, int dims)
 	layout->lists_per_upper = (head - MAXALIGN(sizeof(HnswUpperHeader))) /
 		layout->upper_list_size;
 	Assert(layout->lists_per_upper >= 1);
+	layout->tids_per_record = (head - MAXALIGN(sizeof(HnswTidsHeader))) /
+		sizeof(ItemPointerData);
+	Assert(layout->tids_per_record >= 1);
 
 	/* A node and all its upper records are written in one batch. */
 	layout->max_level = Min(HNSW_MAX_LEVEL,
@@ -389,11 +392,12 @@ HnswReadNeighbors(Store *store, const HnswLayout *layout, StoreSlot node,
 
 /*
  * A palloc'd copy of a node's vector; NULL if the slot is not a node.
- * kind and ntids (if not NULL) receive the record's kind and TID count.
+ * kind and live (if not NULL) receive the record's kind and whether it is
+ * a node with a heap TID.
  */
 Vector *
 HnswReadVector(Store *store, const HnswLayout *layout, StoreSlot slot,
-			   uint8 *kind, uint8 *ntids)
+			   uint8 *kind, bool *live)
 {
 	StoreRef	ref;
 	const char *rec;
@@ -404,8 +408,8 @@ HnswReadVector(Store *store, const HnswLayout *layout, StoreSlot slot,
 	nh = (const HnswNodeHeader *) rec;
 	if (kind)
 		*kind = nh->kind;
-	if (ntids)
-		*ntids = nh->ntids;
+	if (live)
+		*live = nh->kind == HNSW_KIND_NODE && HnswNodeIsLive(nh);
 	if (nh->kind == HNSW_KIND_NODE)
 	{
 		v = palloc(layout->vector_size);
@@ -413,6 +417,36 @@ HnswReadVector(Store *store, const HnswLayout *layout, StoreSlot slot,
 	}
 	StoreRelease(store, &ref);
 	return v;
+}
+
+/*
+ * Take a slot for a new record in a write batch that holds the metapage
+ * (ms is HNSW's state in its image): the head of the free list, or a new
+ * one at the end.  Returns the slot; *img receives its head image.
+ */
+StoreSlot
+HnswAllocateRecord(StoreWrite *w, HnswMetaState *ms, char **img)
+{
+	StoreSlot	slot;
+
+	if (ms->free_head != STORE_INVALID_SLOT)
+	{
+		HnswFreeHeader *fh;
+
+		slot = ms->free_head;
+		*img = StoreWriteHead(w, slot);
+		fh = (HnswFreeHeader *) *img;
+		if (fh->kind == HNSW_KIND_FREE)
+		{
+			ms->free_head = fh->next;
+			return slot;
+		}
+		/* A broken free list is dropped rather than trusted. */
+		ms->free_head = STORE_INVALID_SLOT;
+	}
+	slot = StoreWriteExtend(w);
+	*img = StoreWriteHead(w, slot);
+	return slot;
 }
 
 /*
@@ -472,7 +506,7 @@ HnswSearchLayer(Store *store, const HnswLayout *layout,
 				continue;
 			}
 			d = ZvecDistanceCompute(dist, query, HnswNodeVector(layout, rec));
-			eligible = nh->ntids > 0 || !skip_deleted;
+			eligible = !skip_deleted || HnswNodeIsLive(nh);
 			StoreRelease(store, &ref);
 
 			if (best.count < ef || d < -best.items[0].dist)
@@ -653,22 +687,22 @@ HnswAddNeighbor(Store *store, const HnswLayout *layout,
 		{
 			Vector	   *base;
 			uint8		kind;
-			uint8		ntids;
+			bool		live;
 			int			ncands = 0;
 			bool		chosen = false;
 
-			base = HnswReadVector(store, layout, node, &kind, &ntids);
-			if (base == NULL || ntids == 0)
+			base = HnswReadVector(store, layout, node, &kind, &live);
+			if (base == NULL || !live)
 				break;
 			cands[ncands].slot = add;
 			cands[ncands].dist = add_dist;
 			vectors[ncands++] = (Vector *) add_vector;
 			for (i = 0; i < nold; i++)
 			{
-				Vector	   *v = HnswReadVector(store, layout, old[i], &kind, &ntids);
+				Vector	   *v = HnswReadVector(store, layout, old[i], &kind, &live);
 
 				/* Deleted neighbours (no TIDs) are dropped, not kept. */
-				if (v == NULL || ntids == 0)
+				if (v == NULL || !live)
 					continue;
 				cands[ncands].slot = old[i];
 				cands[ncands].dist = ZvecDistanceCompute(dist, base, v);
@@ -735,7 +769,7 @@ HnswRepairNeighbors(Store *store, const HnswLayout *layout,
 		Vector	  **vectors;
 		HnswCandidate *cands;
 		uint8		kind;
-		uint8		ntids;
+		bool		live;
 		HnswSlotSet visited;
 		HnswWriteResult wr;
 
@@ -746,8 +780,8 @@ HnswRepairNeighbors(Store *store, const HnswLayout *layout,
 			any |= HnswSlotSetContains(remove, old[i]);
 		if (!any)
 			break;
-		base = HnswReadVector(store, layout, node, &kind, &ntids);
-		if (base == NULL || ntids == 0)
+		base = HnswReadVector(store, layout, node, &kind, &live);
+		if (base == NULL || !live)
 			break;
 
 		/* Entries: live neighbours, and the deleted ones' neighbours. */
@@ -772,7 +806,7 @@ HnswRepairNeighbors(Store *store, const HnswLayout *layout,
 				if (HnswSlotSetContains(remove, hop[j]) ||
 					!HnswSlotSetAdd(&visited, hop[j]))
 					continue;
-				v = HnswReadVector(store, layout, hop[j], &kind, &ntids);
+				v = HnswReadVector(store, layout, hop[j], &kind, &live);
 				if (v == NULL)
 					continue;
 				entries[nentries].slot = hop[j];
@@ -786,7 +820,7 @@ HnswRepairNeighbors(Store *store, const HnswLayout *layout,
 		{
 			HnswCandidate cur;
 			HnswSlotSet path;
-			Vector	   *v = HnswReadVector(store, layout, entry, &kind, &ntids);
+			Vector	   *v = HnswReadVector(store, layout, entry, &kind, &live);
 			int			l;
 
 			if (v != NULL)
@@ -827,8 +861,8 @@ HnswRepairNeighbors(Store *store, const HnswLayout *layout,
 
 			if (HnswSlotSetContains(remove, found[i].slot))
 				continue;
-			v = HnswReadVector(store, layout, found[i].slot, &kind, &ntids);
-			if (v == NULL || ntids == 0)
+			v = HnswReadVector(store, layout, found[i].slot, &kind, &live);
+			if (v == NULL || !live)
 				continue;
 			cands[nvec] = found[i];
 			vectors[nvec++] = v;

@@ -5,9 +5,11 @@
  *
  * Three passes over the store's slots:
  *
- * 1. Every node's heap TIDs are checked with the vacuum callback and the
- *    dead ones removed; a node left without TIDs is "deleted": scans still
- *    walk through it but never return it, and inserts do not link to it.
+ * 1. Every node's heap TIDs (in the node and in its overflow chain, whose
+ *    emptied records are freed at once; see tids.c) are checked with the
+ *    vacuum callback and the dead ones removed; a node left without TIDs is
+ *    "deleted": scans still walk through it but never return it, and
+ *    inserts do not link to it.
  * 2. A deleted entry point is replaced by the live node with the highest
  *    level.  Then every live node whose neighbour list (on any layer) names
  *    a deleted node gets a new list: a search of that layer, started from
@@ -115,7 +117,7 @@ HnswVacuumFree(Store *store, StoreSlot slot, uint8 expected_kind,
 	ms = ZvecMetaAlgoState(meta, HnswMetaState);
 	img = StoreWriteHead(&w, slot);
 	if (((uint8 *) img)[0] != expected_kind ||
-		(expected_kind == HNSW_KIND_NODE && ((HnswNodeHeader *) img)->ntids != 0) ||
+		(expected_kind == HNSW_KIND_NODE && HnswNodeIsLive((HnswNodeHeader *) img)) ||
 		(expected_kind == HNSW_KIND_UPPER && ((HnswUpperHeader *) img)->owner != owner))
 	{
 		StoreWriteAbort(&w);
@@ -209,8 +211,15 @@ HnswBulkDelete(ZvecIndex *zi, IndexVacuumInfo *info,
 
 		left = HnswVacuumNode(store, slot, &seen, callback, callback_state, &removed);
 		stats->tuples_removed += removed;
+		if (seen.tidchain != STORE_INVALID_SLOT)
+		{
+			left += HnswTidsVacuum(store, &layout, slot, callback, callback_state,
+								   &removed);
+			stats->tuples_removed += removed;
+		}
 		stats->num_index_tuples += left;
-		if (left == 0)
+		/* An insert may have added a TID meanwhile; only a dead node goes. */
+		if (left == 0 && !HnswTidsNodeIsLive(store, slot))
 			(void) HnswSlotSetAdd(&deleted, slot);
 		else if ((int) seen.level > best_level)
 		{
@@ -242,7 +251,7 @@ HnswBulkDelete(ZvecIndex *zi, IndexVacuumInfo *info,
 				ZvecVacuumDelayPoint();
 			memcpy(&seen, StoreRead(store, slot, STORE_READ_HEAD, &ref), sizeof(seen));
 			StoreRelease(store, &ref);
-			if (seen.kind != HNSW_KIND_NODE || seen.ntids == 0)
+			if (seen.kind != HNSW_KIND_NODE || !HnswNodeIsLive(&seen))
 				continue;
 
 			old = MemoryContextSwitchTo(tmp);
@@ -271,7 +280,7 @@ HnswBulkDelete(ZvecIndex *zi, IndexVacuumInfo *info,
 				ZvecVacuumDelayPoint();
 			memcpy(&seen, StoreRead(store, slot, STORE_READ_HEAD, &ref), sizeof(seen));
 			StoreRelease(store, &ref);
-			if (seen.kind != HNSW_KIND_NODE || seen.ntids != 0 ||
+			if (seen.kind != HNSW_KIND_NODE || HnswNodeIsLive(&seen) ||
 				!HnswSlotSetContains(&deleted, slot))
 				continue;
 
@@ -336,6 +345,8 @@ HnswVacuumCleanup(ZvecIndex *zi, IndexVacuumInfo *info,
 		nh = (const HnswNodeHeader *) StoreRead(store, slot, STORE_READ_HEAD, &ref);
 		if (nh->kind == HNSW_KIND_NODE)
 			stats->num_index_tuples += nh->ntids;
+		else if (nh->kind == HNSW_KIND_TIDS)
+			stats->num_index_tuples += ((const HnswTidsHeader *) nh)->ntids;
 		StoreRelease(store, &ref);
 	}
 	stats->num_pages = (BlockNumber) (StoreSize(store) / BLCKSZ);

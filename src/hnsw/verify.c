@@ -88,6 +88,8 @@ HnswVerifyKindName(uint8 kind)
 			return "an upper-layer record";
 		case HNSW_KIND_FREE:
 			return "a free record";
+		case HNSW_KIND_TIDS:
+			return "a heap-TID overflow record";
 	}
 	return "a record of unknown kind";
 }
@@ -114,7 +116,7 @@ HnswVerifyLive(HnswVerifyState *st, StoreSlot slot)
 	bool		live;
 
 	nh = (const HnswNodeHeader *) StoreRead(st->store, slot, STORE_READ_HEAD, &ref);
-	live = nh->kind == HNSW_KIND_NODE && nh->ntids > 0;
+	live = nh->kind == HNSW_KIND_NODE && HnswNodeIsLive(nh);
 	StoreRelease(st->store, &ref);
 	return live;
 }
@@ -342,7 +344,7 @@ HnswVerifyUpper(HnswVerifyState *st, StoreSlot node, const HnswNodeHeader *nh)
 				continue;
 			}
 			HnswVerifyList(st, node, level, st->upper_lists + (Size) j * layout->m,
-						   st->upper_counts[j], nh->ntids > 0);
+						   st->upper_counts[j], HnswNodeIsLive(nh));
 		}
 		expect += uh.nlevels;
 		records++;
@@ -435,12 +437,25 @@ HnswVerifyNode(HnswVerifyState *st, StoreSlot slot)
 				ZvecVerifyAddTid(st->v, &nh.tids[i]);
 		}
 	}
+	if (nh.tidchain != STORE_INVALID_SLOT)
+	{
+		/* heap TIDs beyond the node's own, in its overflow chain */
+		ItemPointerData *chain = NULL;
+		int			capacity = 0;
+		int			n;
+
+		n = HnswTidsRead(st->store, layout, slot, nh.tidchain, &chain, &capacity);
+		for (i = 0; i < n; i++)
+			ZvecVerifyAddTid(st->v, &chain[i]);
+		if (chain != NULL)
+			pfree(chain);
+	}
 	if (nh.nneighbors > layout->m0)
 		StoreReport(st->rep, "bad_record", HnswVerifyWhere(slot, 0),
 					"The list holds %u neighbours; at most %d fit.",
 					(unsigned int) nh.nneighbors, layout->m0);
 	else
-		HnswVerifyList(st, slot, 0, st->list, count, nh.ntids > 0);
+		HnswVerifyList(st, slot, 0, st->list, count, HnswNodeIsLive(&nh));
 
 	if (nh.level == 0 && nh.upper != STORE_INVALID_SLOT)
 		StoreReport(st->rep, "level_mismatch", HnswVerifyWhere(slot, -1),
@@ -652,7 +667,7 @@ HnswVerify(ZvecIndex *zi, ZvecVerify *v)
 		if (nh->kind == HNSW_KIND_NODE)
 		{
 			st.slots[slot].level = nh->level;
-			st.slots[slot].live = nh->ntids > 0;
+			st.slots[slot].live = HnswNodeIsLive(nh);
 		}
 		StoreRelease(st.store, &ref);
 	}
@@ -669,6 +684,7 @@ HnswVerify(ZvecIndex *zi, ZvecVerify *v)
 				break;
 			case HNSW_KIND_UPPER:
 			case HNSW_KIND_FREE:
+			case HNSW_KIND_TIDS:
 				break;
 			case 0:
 				StoreReport(st.rep, "bad_record", HnswVerifyWhere(slot, -1),

@@ -72,6 +72,7 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "access/xlog_internal.h"
 #include "access/xlogrecovery.h"
 #include "catalog/storage.h"
 #include "common/relpath.h"
@@ -826,6 +827,28 @@ MmapWriterAbandon(MmapWriter *mw)
 }
 
 /*
+ * The end of all WAL inserted so far, as a flush target.
+ *
+ * GetXLogInsertRecPtr() gives where the next record would start; when the
+ * last record ended exactly at a page boundary that is just past the next
+ * page's header, where no WAL exists yet, and XLogFlush() of it fails with
+ * "xlog flush request ... is not satisfied".  Back up to the page start,
+ * which is the end of the last record, in that case.
+ */
+static XLogRecPtr
+MmapInsertedWalEnd(void)
+{
+	XLogRecPtr	ptr = GetXLogInsertRecPtr();
+	uint32		off = (uint32) (ptr % XLOG_BLCKSZ);
+
+	if (XLogSegmentOffset(ptr, wal_segment_size) == SizeOfXLogLongPHD ||
+		(off == SizeOfXLogShortPHD &&
+		 XLogSegmentOffset(ptr, wal_segment_size) != SizeOfXLogShortPHD))
+		ptr -= off;
+	return ptr;
+}
+
+/*
  * Finish a side file: the chunk CRCs after the records, the header in
  * front; flush the WAL up to flush_lsn, so that no crash can take the
  * relation back behind the image; rename the file into place.  Returns
@@ -1058,7 +1081,7 @@ MmapRebuild(MmapState *ms)
 	 * Every page copied is at most as new as the WAL inserted (or, on a
 	 * standby, replayed) by now.
 	 */
-	flush = RecoveryInProgress() ? GetXLogReplayRecPtr(NULL) : GetXLogInsertRecPtr();
+	flush = RecoveryInProgress() ? GetXLogReplayRecPtr(NULL) : MmapInsertedWalEnd();
 	if (!RelationNeedsWAL(index))
 		flush = InvalidXLogRecPtr;
 	ok = MmapWriterFinish(mw, &index->rd_node, shadow->record_size, build_id,
@@ -1247,7 +1270,7 @@ MmapBulkFinish(Store *store, const char *meta_area)
 	MmapSweepDirectory(&store->index->rd_node);
 	if (!MmapWriterFinish(mw, &store->index->rd_node, store->record_size,
 						  build_id, 0,
-						  RelationNeedsWAL(store->index) ? GetXLogInsertRecPtr() :
+						  RelationNeedsWAL(store->index) ? MmapInsertedWalEnd() :
 						  InvalidXLogRecPtr))
 		MmapNoteFailure(&store->index->rd_node);
 	MmapWriterFree(mw);
