@@ -278,6 +278,14 @@ zvecgettuple(IndexScanDesc scan, ScanDirection dir)
 {
 	ZvecScanOpaque *so = (ZvecScanOpaque *) scan->opaque;
 
+	/* amcanbackward is false, so the executor never asks for this */
+	if (!ScanDirectionIsForward(dir))
+		elog(ERROR, "zvec index scans only go forward");
+
+	/* distances are exact and rows come in order: nothing to recheck */
+	scan->xs_recheck = false;
+	scan->xs_recheckorderby = false;
+
 	return so->algorithm->gettuple(scan, so->state, dir);
 }
 

@@ -639,11 +639,6 @@ HnswGetTuple(IndexScanDesc scan, void *state, ScanDirection dir)
 	MemoryContext old;
 	bool		found = false;
 
-	if (!ScanDirectionIsForward(dir))
-		elog(ERROR, "zvec index scans only go forward");
-
-	scan->xs_recheck = false;
-	scan->xs_recheckorderby = false;
 	old = MemoryContextSwitchTo(ss->cxt);
 
 	if (ss->query == NULL)

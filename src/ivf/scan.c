@@ -436,11 +436,6 @@ IvfGetTuple(IndexScanDesc scan, void *state, ScanDirection dir)
 	MemoryContext old;
 	bool		found = false;
 
-	if (!ScanDirectionIsForward(dir))
-		elog(ERROR, "zvec index scans only go forward");
-
-	scan->xs_recheck = false;
-	scan->xs_recheckorderby = false;
 	old = MemoryContextSwitchTo(ss->cxt);
 
 	if (ss->query == NULL)
