@@ -1684,6 +1684,11 @@ HnswBuild(Relation heap, ZvecIndex *zi, IndexInfo *info)
 	int			nworkers;
 	bool		built = false;
 
+	/*
+	 * A fixed seed makes a serial build of the same rows the same graph
+	 * every time (reproducible recall); parallel workers seed their own.
+	 */
+	HnswSeedLevels(UINT64CONST(0x7A766563));
 	HnswBuildInitState(&bs, heap, zi);
 	rows = HnswBuildEstimateRows(heap, &bs.layout);
 	nworkers = HnswBuildPlanWorkers(heap, zi->index);

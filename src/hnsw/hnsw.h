@@ -220,6 +220,7 @@ extern bool HnswTidsNodeIsLive(Store *store, StoreSlot node);
 
 /* utils.c: layout, levels, heaps, sets */
 extern void HnswLayoutInit(HnswLayout *layout, int m, int dims);
+extern void HnswSeedLevels(uint64 seed);
 extern int	HnswRandomLevel(const HnswLayout *layout);
 extern double HnswScanTuples(const ZvecMeta *meta, double ntuples);
 extern void HnswCheckParams(const ZvecParams *params, bool m_given,

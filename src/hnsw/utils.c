@@ -50,12 +50,29 @@ HnswLayoutInit(HnswLayout *layout, int m, int dims)
 							(STORE_MAX_WRITE_HEADS - 1) * layout->lists_per_upper);
 }
 
+/* The generator of node levels; seeded on first use or by a build. */
+static pg_prng_state hnsw_level_prng;
+static bool hnsw_level_prng_seeded = false;
+
+/* Restart the level generator from seed: a build is then reproducible. */
+void
+HnswSeedLevels(uint64 seed)
+{
+	pg_prng_seed(&hnsw_level_prng, seed);
+	hnsw_level_prng_seeded = true;
+}
+
 /* Draw a level for a new node: P(level >= l) = m^-l, capped. */
 int
 HnswRandomLevel(const HnswLayout *layout)
 {
-	double		r = pg_prng_double(&pg_global_prng_state);
-	double		level = -log(1.0 - r) / log((double) layout->m);
+	double		r;
+	double		level;
+
+	if (!hnsw_level_prng_seeded)
+		HnswSeedLevels(pg_prng_uint64(&pg_global_prng_state));
+	r = pg_prng_double(&hnsw_level_prng);
+	level = -log(1.0 - r) / log((double) layout->m);
 
 	if (level >= layout->max_level)
 		return layout->max_level;
