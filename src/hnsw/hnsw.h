@@ -253,6 +253,14 @@ extern void HnswAddNeighbor(Store *store, const HnswLayout *layout,
 							const ZvecDistance *dist, StoreSlot node, int level,
 							StoreSlot add, float add_dist,
 							const Vector *add_vector);
+extern bool HnswDescend(Store *store, const HnswLayout *layout,
+						const ZvecDistance *dist, const Vector *base,
+						StoreSlot node, StoreSlot entry, int entry_level,
+						int level, HnswCandidate *out);
+extern bool HnswForceNeighbor(Store *store, const HnswLayout *layout,
+							  StoreSlot node, int level, StoreSlot add,
+							  const uint32 *indegree, StoreSlot nslots,
+							  StoreSlot *replaced);
 extern bool HnswRepairNeighbors(Store *store, const HnswLayout *layout,
 								const ZvecDistance *dist, StoreSlot node,
 								int level, const HnswSlotSet *remove, int ef,

@@ -744,6 +744,118 @@ HnswAddNeighbor(Store *store, const HnswLayout *layout,
 }
 
 /*
+ * Put add into node's list on one layer whatever the selection heuristic
+ * would say: appended when there is room, else in place of the neighbour
+ * with the most in-links (indegree, indexed by slot below nslots), which
+ * must have at least two so that it stays reachable.  Safe against
+ * concurrent changes like HnswAddNeighbor.  Returns false when the node is
+ * gone or no neighbour can give way; *replaced receives the neighbour given
+ * up, or STORE_INVALID_SLOT.
+ */
+bool
+HnswForceNeighbor(Store *store, const HnswLayout *layout, StoreSlot node,
+				  int level, StoreSlot add, const uint32 *indegree,
+				  StoreSlot nslots, StoreSlot *replaced)
+{
+	int			max = HnswLayerMax(layout, level);
+	StoreSlot  *old = palloc(sizeof(StoreSlot) * (layout->m0 + 1));
+	StoreSlot  *newlist = palloc(sizeof(StoreSlot) * (layout->m0 + 1));
+	bool		done = false;
+
+	for (;;)
+	{
+		StoreSlot	list_record;
+		int			nold;
+		int			nnew;
+		int			victim = -1;
+		int			i;
+		HnswWriteResult wr;
+
+		CHECK_FOR_INTERRUPTS();
+		*replaced = STORE_INVALID_SLOT;
+		nold = HnswReadNeighbors(store, layout, node, level, old, &list_record);
+		if (nold < 0 || node == add)
+			break;
+		for (i = 0; i < nold && old[i] != add; i++)
+			;
+		if (i < nold)
+		{
+			done = true;
+			break;
+		}
+		memcpy(newlist, old, sizeof(StoreSlot) * nold);
+		nnew = nold;
+		if (nold < max)
+			newlist[nnew++] = add;
+		else
+		{
+			for (i = 0; i < nold; i++)
+			{
+				if (old[i] < nslots && indegree[old[i]] >= 2 &&
+					(victim < 0 || indegree[old[i]] > indegree[old[victim]]))
+					victim = i;
+			}
+			if (victim < 0)
+				break;
+			*replaced = old[victim];
+			newlist[victim] = add;
+		}
+		wr = HnswWriteList(store, layout, node, level, list_record, old, nold,
+						   newlist, nnew);
+		if (wr == HNSW_WRITE_DONE)
+			done = true;
+		if (wr != HNSW_WRITE_CHANGED)
+			break;
+	}
+	pfree(old);
+	pfree(newlist);
+	return done;
+}
+
+/*
+ * Greedy descent from the entry point to a layer, for the vector base of
+ * node (which the descent never lands on): the node found on that layer
+ * goes to *out.  Returns false when there is no such node (an empty graph,
+ * an entry point below the layer, or the entry point is the node itself).
+ */
+bool
+HnswDescend(Store *store, const HnswLayout *layout, const ZvecDistance *dist,
+			const Vector *base, StoreSlot node, StoreSlot entry,
+			int entry_level, int level, HnswCandidate *out)
+{
+	HnswCandidate cur;
+	HnswSlotSet path;
+	Vector	   *v;
+	int			l;
+
+	if (entry == STORE_INVALID_SLOT || entry == node || entry_level < level)
+		return false;
+	v = HnswReadVector(store, layout, entry, NULL, NULL);
+	if (v == NULL)
+		return false;
+	cur.slot = entry;
+	cur.dist = ZvecDistanceCompute(dist, base, v);
+	pfree(v);
+	HnswSlotSetInit(&path, 64);
+	for (l = entry_level; l > level; l--)
+	{
+		HnswCandidate next;
+
+		HnswSlotSetReset(&path);
+		(void) HnswSlotSetAdd(&path, cur.slot);
+		(void) HnswSlotSetAdd(&path, node);
+		if (HnswSearchLayer(store, layout, dist, base, &cur, 1, 1, l,
+							&path, &next, false) > 0)
+			cur = next;
+	}
+	pfree(path.keys);
+	if (cur.slot == node)
+		return false;
+	*out = cur;
+	return true;
+}
+
+/*
  * Repair a live node's list on one layer after the nodes in remove were
  * deleted: search the layer for the node's ef nearest live nodes, walking
  * through deleted nodes but never choosing them, and let the heuristic
@@ -770,9 +882,13 @@ HnswRepairNeighbors(Store *store, const HnswLayout *layout,
 	HnswCandidate *found = palloc(sizeof(HnswCandidate) * (ef + nentries_max + 1));
 	StoreSlot  *newlist = palloc(sizeof(StoreSlot) * (layout->m0 + 1));
 	bool		changed = false;
-	int			attempt;
 
-	for (attempt = 0; attempt < 5; attempt++)
+	/*
+	 * Until the list is written or needs nothing: a list left naming a
+	 * deleted node would point at a freed slot once vacuum frees it.  A
+	 * retry means another backend changed the list meanwhile.
+	 */
+	for (;;)
 	{
 		StoreSlot	list_record;
 		int			nold;
@@ -790,6 +906,7 @@ HnswRepairNeighbors(Store *store, const HnswLayout *layout,
 		HnswSlotSet visited;
 		HnswWriteResult wr;
 
+		CHECK_FOR_INTERRUPTS();
 		nold = HnswReadNeighbors(store, layout, node, level, old, &list_record);
 		if (nold < 0)
 			break;
@@ -833,36 +950,11 @@ HnswRepairNeighbors(Store *store, const HnswLayout *layout,
 		}
 
 		/* And where a descent from the entry point lands on this layer. */
-		if (entry != STORE_INVALID_SLOT && entry != node && entry_level >= level)
-		{
-			HnswCandidate cur;
-			HnswSlotSet path;
-			Vector	   *v = HnswReadVector(store, layout, entry, &kind, &live);
-			int			l;
-
-			if (v != NULL)
-			{
-				cur.slot = entry;
-				cur.dist = ZvecDistanceCompute(dist, base, v);
-				pfree(v);
-				HnswSlotSetInit(&path, 64);
-				for (l = entry_level; l > level; l--)
-				{
-					HnswCandidate next;
-
-					HnswSlotSetReset(&path);
-					(void) HnswSlotSetAdd(&path, cur.slot);
-					(void) HnswSlotSetAdd(&path, node);
-					if (HnswSearchLayer(store, layout, dist, base, &cur, 1, 1, l,
-										&path, &next, false) > 0)
-						cur = next;
-				}
-				pfree(path.keys);
-				if (cur.slot != node && nentries < nentries_max &&
-					HnswSlotSetAdd(&visited, cur.slot))
-					entries[nentries++] = cur;
-			}
-		}
+		if (nentries < nentries_max &&
+			HnswDescend(store, layout, dist, base, node, entry, entry_level,
+						level, &entries[nentries]) &&
+			HnswSlotSetAdd(&visited, entries[nentries].slot))
+			nentries++;
 
 		/* Search outwards from them for the node's nearest live nodes. */
 		nfound = nentries > 0 ?

@@ -3,13 +3,18 @@
  * vacuum.c
  *	  Vacuuming an HNSW index: dead TIDs out, the graph repaired, slots freed.
  *
- * Three passes over the store's slots:
+ * Four passes over the store's slots:
  *
  * 1. Every node's heap TIDs (in the node and in its overflow chain, whose
  *    emptied records are freed at once; see tids.c) are checked with the
  *    vacuum callback and the dead ones removed; a node left without TIDs is
  *    "deleted": scans still walk through it but never return it, and
  *    inserts do not link to it.
+ *    Then vacuum waits out the inserts that were already running: they may
+ *    have chosen a deleted node as a neighbour before it was marked.  Any
+ *    later insert sees it deleted.  So once the wait is over, no new link
+ *    to a deleted node can appear, and pass 2, which runs after it and
+ *    covers every slot allocated by then, leaves none behind.
  * 2. A deleted entry point is replaced by the live node with the highest
  *    level.  Then every live node whose neighbour list (on any layer) names
  *    a deleted node gets a new list: a search of that layer, started from
@@ -17,10 +22,15 @@
  *    a descent from the entry point, finds its ef_construction nearest
  *    live nodes, and the selection heuristic chooses among them, as an
  *    insert would; the new neighbours are linked back.
- * 3. After waiting out inserts that were already running (they may have
- *    picked a deleted node as a neighbour before it was marked), deleted
- *    nodes and their upper records go on the free list, to be reused by
- *    later inserts.
+ * 3. Deleted nodes go on the free list with their upper records, in one
+ *    batch, to be reused by later inserts.
+ * 4. The heuristic keeps only neighbours that are not nearer to another
+ *    neighbour, so a node far from the rest (an outlier, or one node that
+ *    holds many identical rows) can lose every in-link when the nodes that
+ *    linked to it are deleted, and no scan would reach it again.  A walk of
+ *    layer 0 from the entry point finds such nodes; each is linked from its
+ *    nearest reachable node, in place of that node's neighbour with the
+ *    most in-links (see HnswForceNeighbor).
  *
  * vacuum_delay_point() is called as the passes go, and the metapage's
  * generation is bumped when anything was freed.
@@ -101,34 +111,61 @@ HnswVacuumNode(Store *store, StoreSlot slot, const HnswNodeHeader *seen,
 	return kept;
 }
 
-/* Put one record on the free list, in one batch with the metapage. */
+/*
+ * Put a deleted node and its upper records on the free list, in one batch
+ * with the metapage, so a crash never leaves a node pointing at freed
+ * records or upper records nobody owns.  A node whose upper records do not
+ * fit in one batch (a very high level with lists that take a record each)
+ * frees the rest in later batches; a crash between them leaks those records.
+ */
 static void
-HnswVacuumFree(Store *store, StoreSlot slot, uint8 expected_kind,
-			   StoreSlot owner)
+HnswVacuumFree(Store *store, StoreSlot node, const StoreSlot *uppers, int nupper)
 {
-	StoreWrite	w;
-	ZvecMeta   *meta;
-	HnswMetaState *ms;
-	char	   *img;
-	HnswFreeHeader *fh;
+	int			done = 0;
 
-	StoreWriteBegin(store, &w);
-	meta = (ZvecMeta *) StoreWriteMeta(&w);
-	ms = ZvecMetaAlgoState(meta, HnswMetaState);
-	img = StoreWriteHead(&w, slot);
-	if (((uint8 *) img)[0] != expected_kind ||
-		(expected_kind == HNSW_KIND_NODE && HnswNodeIsLive((HnswNodeHeader *) img)) ||
-		(expected_kind == HNSW_KIND_UPPER && ((HnswUpperHeader *) img)->owner != owner))
+	while (done < nupper + 1)
 	{
-		StoreWriteAbort(&w);
-		return;
+		StoreWrite	w;
+		ZvecMeta   *meta;
+		HnswMetaState *ms;
+		StoreSlot	batch[STORE_MAX_WRITE_HEADS];
+		char	   *img[STORE_MAX_WRITE_HEADS];
+		int			n = 0;
+		int			i;
+
+		/* The node first (position 0 of the list 'node, uppers...'). */
+		for (i = done; i < nupper + 1 && n < STORE_MAX_WRITE_HEADS; i++)
+			batch[n++] = i == 0 ? node : uppers[i - 1];
+
+		StoreWriteBegin(store, &w);
+		meta = (ZvecMeta *) StoreWriteMeta(&w);
+		ms = ZvecMetaAlgoState(meta, HnswMetaState);
+		for (i = 0; i < n; i++)
+			img[i] = StoreWriteHead(&w, batch[i]);
+		if (done == 0 &&
+			(((HnswNodeHeader *) img[0])->kind != HNSW_KIND_NODE ||
+			 HnswNodeIsLive((HnswNodeHeader *) img[0])))
+		{
+			StoreWriteAbort(&w);
+			return;
+		}
+		for (i = 0; i < n; i++)
+		{
+			HnswFreeHeader *fh = (HnswFreeHeader *) img[i];
+
+			/* An upper record that changed hands is not ours to free. */
+			if (!(done == 0 && i == 0) &&
+				(((HnswUpperHeader *) img[i])->kind != HNSW_KIND_UPPER ||
+				 ((HnswUpperHeader *) img[i])->owner != node))
+				continue;
+			memset(img[i], 0, sizeof(HnswNodeHeader));
+			fh->kind = HNSW_KIND_FREE;
+			fh->next = ms->free_head;
+			ms->free_head = batch[i];
+		}
+		StoreWriteFinish(&w);
+		done += n;
 	}
-	memset(img, 0, sizeof(HnswNodeHeader));
-	fh = (HnswFreeHeader *) img;
-	fh->kind = HNSW_KIND_FREE;
-	fh->next = ms->free_head;
-	ms->free_head = slot;
-	StoreWriteFinish(&w);
 }
 
 /* Make a live node the entry point, replacing a deleted one. */
@@ -165,6 +202,144 @@ HnswVacuumBumpGeneration(Store *store)
 	StoreWriteFinish(&w);
 }
 
+/* Mark start and every node reachable from it on layer 0. */
+static void
+HnswVacuumWalk(Store *store, const HnswLayout *layout, StoreSlot start,
+			   bool *reached, StoreSlot *queue, StoreSlot nslots)
+{
+	StoreSlot  *nbrs = palloc(sizeof(StoreSlot) * layout->m0);
+	StoreSlot	head = 0;
+	StoreSlot	tail = 0;
+
+	if (start >= nslots || reached[start])
+		return;
+	reached[start] = true;
+	queue[tail++] = start;
+	while (head < tail)
+	{
+		int			n = HnswReadNeighbors(store, layout, queue[head++], 0, nbrs, NULL);
+		int			i;
+
+		if (head % HNSW_VACUUM_DELAY_EVERY == 0)
+			ZvecVacuumDelayPoint();
+		for (i = 0; i < n; i++)
+		{
+			if (nbrs[i] < nslots && !reached[nbrs[i]])
+			{
+				reached[nbrs[i]] = true;
+				queue[tail++] = nbrs[i];
+			}
+		}
+	}
+	pfree(nbrs);
+}
+
+/*
+ * Pass 4 (see the file header): link every live node that a walk of layer 0
+ * from the entry point does not reach.  Nodes inserted meanwhile may look
+ * unreached; linking them once more does no harm.  Returns how many nodes
+ * were linked.
+ */
+static int
+HnswVacuumReconnect(ZvecIndex *zi, const HnswLayout *layout)
+{
+	Store	   *store = zi->store;
+	StoreSlot	nslots = StoreReadSlotCount(zi->index);
+	char		area[STORE_META_AREA_SIZE];
+	HnswMetaState ms;
+	bool	   *reached;
+	StoreSlot  *queue;
+	uint32	   *indegree = NULL;
+	StoreSlot  *nbrs;
+	int			ef = (int) zi->meta.ef_construction;
+	HnswCandidate *found;
+	HnswSlotSet visited;
+	StoreSlot	slot;
+	int			linked = 0;
+
+	StoreReadMeta(zi->index, area);
+	memcpy(&ms, ZvecMetaAlgoState((ZvecMeta *) area, HnswMetaState), sizeof(ms));
+	if (ms.entry == STORE_INVALID_SLOT || nslots == 0)
+		return 0;
+	reached = palloc_extended(sizeof(bool) * nslots, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	queue = palloc_extended(sizeof(StoreSlot) * nslots, MCXT_ALLOC_HUGE);
+	nbrs = palloc(sizeof(StoreSlot) * layout->m0);
+	found = palloc(sizeof(HnswCandidate) * (ef + 1));
+	HnswSlotSetInit(&visited, ef * layout->m0);
+	HnswVacuumWalk(store, layout, ms.entry, reached, queue, nslots);
+
+	for (slot = 0; slot < nslots; slot++)
+	{
+		StoreRef	ref;
+		HnswNodeHeader seen;
+		Vector	   *base;
+		HnswCandidate start;
+		int			nfound;
+		int			i;
+
+		if (slot % HNSW_VACUUM_DELAY_EVERY == 0)
+			ZvecVacuumDelayPoint();
+		if (reached[slot])
+			continue;
+		memcpy(&seen, StoreRead(store, slot, STORE_READ_HEAD, &ref), sizeof(seen));
+		StoreRelease(store, &ref);
+		if (seen.kind != HNSW_KIND_NODE || !HnswNodeIsLive(&seen))
+			continue;
+
+		/* In-links of every node, counted once, when first needed. */
+		if (indegree == NULL)
+		{
+			StoreSlot	s;
+
+			indegree = palloc_extended(sizeof(uint32) * nslots, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+			for (s = 0; s < nslots; s++)
+			{
+				int			n = HnswReadNeighbors(store, layout, s, 0, nbrs, NULL);
+
+				if (s % HNSW_VACUUM_DELAY_EVERY == 0)
+					ZvecVacuumDelayPoint();
+				for (i = 0; i < n; i++)
+				{
+					if (nbrs[i] < nslots)
+						indegree[nbrs[i]]++;
+				}
+			}
+		}
+
+		/* Its nearest reachable nodes, by a search from the entry point. */
+		base = HnswReadVector(store, layout, slot, NULL, NULL);
+		if (base == NULL ||
+			!HnswDescend(store, layout, &zi->dist, base, slot, ms.entry,
+						 ms.entry_level, 0, &start))
+			continue;
+		HnswSlotSetReset(&visited);
+		(void) HnswSlotSetAdd(&visited, slot);
+		(void) HnswSlotSetAdd(&visited, start.slot);
+		nfound = HnswSearchLayer(store, layout, &zi->dist, base, &start, 1, ef, 0,
+								 &visited, found, true);
+		for (i = 0; i < nfound; i++)
+		{
+			StoreSlot	replaced;
+
+			if (found[i].slot >= nslots || !reached[found[i].slot] ||
+				!HnswForceNeighbor(store, layout, found[i].slot, 0, slot,
+								   indegree, nslots, &replaced))
+				continue;
+			indegree[slot]++;
+			if (replaced != STORE_INVALID_SLOT && replaced < nslots)
+				indegree[replaced]--;
+			linked++;
+			HnswVacuumWalk(store, layout, slot, reached, queue, nslots);
+			break;
+		}
+		pfree(base);
+	}
+	if (linked > 0)
+		elog(DEBUG1, "zvec: vacuum linked %d unreachable HNSW nodes of index \"%s\"",
+			 linked, RelationGetRelationName(zi->index));
+	return linked;
+}
+
 /* ambulkdelete for HNSW: see the file header. */
 IndexBulkDeleteResult *
 HnswBulkDelete(ZvecIndex *zi, IndexVacuumInfo *info,
@@ -182,10 +357,6 @@ HnswBulkDelete(ZvecIndex *zi, IndexVacuumInfo *info,
 	MemoryContext old;
 	char		area[STORE_META_AREA_SIZE];
 	HnswMetaState ms;
-	StoreSlot  *upper_slots;
-	StoreSlot  *upper_owner;
-	int			nupper = 0;
-	int			upper_cap = 64;
 
 	if (stats == NULL)
 		stats = palloc0(sizeof(IndexBulkDeleteResult));
@@ -230,6 +401,11 @@ HnswBulkDelete(ZvecIndex *zi, IndexVacuumInfo *info,
 
 	if (deleted.count > 0)
 	{
+		/* Wait for inserts that started before the nodes were marked. */
+		LockPage(zi->index, HNSW_UPDATE_LOCK_BLOCK, ExclusiveLock);
+		UnlockPage(zi->index, HNSW_UPDATE_LOCK_BLOCK, ExclusiveLock);
+		nslots = StoreReadSlotCount(zi->index);
+
 		/* A deleted entry point is replaced first, so repairs descend from it. */
 		StoreReadMeta(zi->index, area);
 		memcpy(&ms, ZvecMetaAlgoState((ZvecMeta *) area, HnswMetaState), sizeof(ms));
@@ -263,29 +439,25 @@ HnswBulkDelete(ZvecIndex *zi, IndexVacuumInfo *info,
 			MemoryContextReset(tmp);
 		}
 
-		/* Wait for inserts that started before the nodes were marked. */
-		LockPage(zi->index, HNSW_UPDATE_LOCK_BLOCK, ExclusiveLock);
-		UnlockPage(zi->index, HNSW_UPDATE_LOCK_BLOCK, ExclusiveLock);
-
 		/* Pass 3: free deleted nodes and their upper records. */
-		upper_slots = palloc(sizeof(StoreSlot) * upper_cap);
-		upper_owner = palloc(sizeof(StoreSlot) * upper_cap);
 		for (slot = 0; slot < nslots; slot++)
 		{
 			StoreRef	ref;
 			HnswNodeHeader seen;
+			StoreSlot	uppers[HNSW_MAX_LEVEL];
+			int			nupper = 0;
 			StoreSlot	up;
 
 			if (slot % HNSW_VACUUM_DELAY_EVERY == 0)
 				ZvecVacuumDelayPoint();
+			if (!HnswSlotSetContains(&deleted, slot))
+				continue;
 			memcpy(&seen, StoreRead(store, slot, STORE_READ_HEAD, &ref), sizeof(seen));
 			StoreRelease(store, &ref);
-			if (seen.kind != HNSW_KIND_NODE || HnswNodeIsLive(&seen) ||
-				!HnswSlotSetContains(&deleted, slot))
+			if (seen.kind != HNSW_KIND_NODE || HnswNodeIsLive(&seen))
 				continue;
 
 			/* Collect the upper chain before the node goes. */
-			nupper = 0;
 			up = seen.upper;
 			while (up != STORE_INVALID_SLOT && nupper < HNSW_MAX_LEVEL)
 			{
@@ -297,22 +469,19 @@ HnswBulkDelete(ZvecIndex *zi, IndexVacuumInfo *info,
 					StoreRelease(store, &ref);
 					break;
 				}
-				upper_slots[nupper] = up;
-				upper_owner[nupper++] = slot;
+				uppers[nupper++] = up;
 				up = uh->next;
 				StoreRelease(store, &ref);
 			}
-
-			HnswVacuumFree(store, slot, HNSW_KIND_NODE, STORE_INVALID_SLOT);
-			while (nupper > 0)
-			{
-				nupper--;
-				HnswVacuumFree(store, upper_slots[nupper], HNSW_KIND_UPPER,
-							   upper_owner[nupper]);
-			}
+			HnswVacuumFree(store, slot, uppers, nupper);
 		}
-		pfree(upper_slots);
-		pfree(upper_owner);
+
+		/* Pass 4: nothing live left unreachable. */
+		old = MemoryContextSwitchTo(tmp);
+		HnswVacuumReconnect(zi, &layout);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(tmp);
+
 		HnswVacuumBumpGeneration(store);
 	}
 
