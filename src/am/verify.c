@@ -422,6 +422,17 @@ zvec_verify(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 
+	/*
+	 * heapallindexed needs ShareLock, which recovery does not grant; and on
+	 * a standby it could not keep replay from changing the table anyway.
+	 */
+	if (heapallindexed && RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot check the heap rows of a zvec index during recovery"),
+				 errdetail("heapallindexed => true needs a ShareLock on the table, which a hot standby cannot take."),
+				 errhint("Run zvec_verify() with heapallindexed => false on the standby, or with true on the primary.")));
+
 	/* Lock the table before the index, as every other path does. */
 	heapid = IndexGetRelation(indrelid, true);
 	if (OidIsValid(heapid))

@@ -663,7 +663,7 @@ HnswBuildConnect(HnswBuildState *bs, uint32 e, uint32 q, float dist, int level)
 	qsort(bs->sel, n, sizeof(HnswCandidate), HnswCandidateCompare);
 	for (i = 0; i < n; i++)
 		bs->selvec[i] = HnswBuildVector(bs, bs->sel[i].slot);
-	(void) HnswSelectNeighbors(bs->sel, n, max, &bs->zi->dist, bs->selvec, bs->keep);
+	(void) HnswSelectNeighbors(bs->sel, n, max, max / 2, &bs->zi->dist, bs->selvec, bs->keep);
 	count = 0;
 	for (i = 0; i < n; i++)
 	{
@@ -865,7 +865,7 @@ HnswBuildInsertNode(HnswBuildState *bs, uint32 q)
 
 		for (i = 0; i < nfound; i++)
 			bs->selvec[i] = HnswBuildVector(bs, bs->found[i].slot);
-		(void) HnswSelectNeighbors(bs->found, nfound, max, dist, bs->selvec, bs->keep);
+		(void) HnswSelectNeighbors(bs->found, nfound, max, max, dist, bs->selvec, bs->keep);
 		counts[l] = 0;
 		for (i = 0; i < nfound; i++)
 		{

@@ -233,7 +233,7 @@ extern void HnswSlotSetReset(HnswSlotSet *set);
 extern bool HnswSlotSetAdd(HnswSlotSet *set, StoreSlot slot);
 extern bool HnswSlotSetContains(const HnswSlotSet *set, StoreSlot slot);
 extern int	HnswCandidateCompare(const void *a, const void *b);
-extern int	HnswSelectNeighbors(HnswCandidate *cands, int ncands, int max,
+extern int	HnswSelectNeighbors(HnswCandidate *cands, int ncands, int max, int fill,
 								const ZvecDistance *dist, Vector **vectors,
 								bool *keep);
 

@@ -270,11 +270,15 @@ HnswSlotSetContains(const HnswSlotSet *set, StoreSlot slot)
  * The neighbour-selection heuristic of the HNSW paper: walk the candidates
  * from nearest to farthest and keep one unless an already kept neighbour is
  * closer to it than the base node is.  This keeps lists diverse and drops
- * near-duplicates.  cands must be sorted by distance to the base; keep[i]
- * is set for the kept ones; returns how many were kept (at most max).
+ * near-duplicates.  Then, up to fill, the nearest of the candidates it
+ * pruned are kept too (the paper's keepPrunedConnections): a list thinned
+ * to a handful of neighbours costs recall at small ef, and a node offered
+ * to a full list then displaces only the farthest pruned neighbour.
+ * cands must be sorted by distance to the base; keep[i] is set for the
+ * kept ones; returns how many were kept (at most max).
  */
 int
-HnswSelectNeighbors(HnswCandidate *cands, int ncands, int max,
+HnswSelectNeighbors(HnswCandidate *cands, int ncands, int max, int fill,
 					const ZvecDistance *dist, Vector **vectors, bool *keep)
 {
 	int			nkept = 0;
@@ -301,6 +305,14 @@ HnswSelectNeighbors(HnswCandidate *cands, int ncands, int max,
 		{
 			keep[i] = true;
 			kept[nkept++] = i;
+		}
+	}
+	for (i = 0; i < ncands && nkept < Min(fill, max); i++)
+	{
+		if (!keep[i])
+		{
+			keep[i] = true;
+			nkept++;
 		}
 	}
 	pfree(kept);
@@ -638,15 +650,7 @@ HnswChoose(HnswCandidate *cands, Vector **vectors, int ncands, int max,
 		svec[i] = vectors[sorted[i].slot];
 		sorted[i].slot = cands[sorted[i].slot].slot;
 	}
-	nout = HnswSelectNeighbors(sorted, ncands, max, dist, svec, keep);
-	for (i = 0; i < ncands && nout < Min(fill, max); i++)
-	{
-		if (!keep[i])
-		{
-			keep[i] = true;
-			nout++;
-		}
-	}
+	(void) HnswSelectNeighbors(sorted, ncands, max, fill, dist, svec, keep);
 	nout = 0;
 	for (i = 0; i < ncands; i++)
 	{
@@ -725,7 +729,7 @@ HnswAddNeighbor(Store *store, const HnswLayout *layout,
 				cands[ncands].dist = ZvecDistanceCompute(dist, base, v);
 				vectors[ncands++] = v;
 			}
-			nnew = HnswChoose(cands, vectors, ncands, max, 0, dist, newlist);
+			nnew = HnswChoose(cands, vectors, ncands, max, max / 2, dist, newlist);
 			for (i = 0; i < nnew; i++)
 				chosen |= (newlist[i] == add);
 			if (!chosen)
@@ -859,7 +863,7 @@ HnswDescend(Store *store, const HnswLayout *layout, const ZvecDistance *dist,
  * Repair a live node's list on one layer after the nodes in remove were
  * deleted: search the layer for the node's ef nearest live nodes, walking
  * through deleted nodes but never choosing them, and let the heuristic
- * choose among them, topped up with the nearest others to half the list
+ * choose among them, topped up with the nearest others to a full list
  * (the deleted nodes took back-links with them; the list must not thin
  * out).  The search starts from the node's remaining
  * neighbours, the deleted neighbours' own neighbours, and the node a
@@ -976,7 +980,7 @@ HnswRepairNeighbors(Store *store, const HnswLayout *layout,
 			cands[nvec] = found[i];
 			vectors[nvec++] = v;
 		}
-		nnew = HnswChoose(cands, vectors, nvec, max, max / 2, dist, newlist);
+		nnew = HnswChoose(cands, vectors, nvec, max, max, dist, newlist);
 
 		wr = HnswWriteList(store, layout, node, level, list_record, old, nold,
 						   newlist, nnew);
