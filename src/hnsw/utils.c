@@ -666,7 +666,7 @@ HnswChoose(HnswCandidate *cands, Vector **vectors, int ncands, int max,
 /*
  * Link a node to a newly inserted one on one layer: append it if there is
  * room, else let the heuristic choose among the old neighbours and the new
- * one.  Safe against concurrent changes: the list is read, the new list
+ * one, topped up to half the list as in the build (HnswBuildConnect).  Safe against concurrent changes: the list is read, the new list
  * worked out without locks, and written only if the list is still what was
  * read (else start over).  Deleted and vanished nodes are left alone.
  */
