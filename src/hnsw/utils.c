@@ -615,7 +615,13 @@ HnswWriteList(Store *store, const HnswLayout *layout, StoreSlot node,
 		}
 	}
 	HnswListLocate(layout, img, level, &countp, &slotsp);
-	if (*countp != nold || memcmp(slotsp, old, sizeof(StoreSlot) * nold) != 0)
+	/*
+	 * Compared as HnswReadNeighbors reads it, capped to the list's size: a
+	 * damaged count must not make every attempt look like a concurrent
+	 * change (the write then puts a valid count back).
+	 */
+	if (Min(*countp, HnswLayerMax(layout, level)) != nold ||
+		memcmp(slotsp, old, sizeof(StoreSlot) * nold) != 0)
 	{
 		StoreWriteAbort(&w);
 		return HNSW_WRITE_CHANGED;
@@ -726,6 +732,8 @@ HnswAddNeighbor(Store *store, const HnswLayout *layout,
 				Vector	   *v = HnswReadVector(store, layout, old[i], &kind, &live);
 
 				/* Deleted neighbours (no TIDs) are dropped, not kept. */
+				if (v != NULL && !live)
+					pfree(v);
 				if (v == NULL || !live)
 					continue;
 				cands[ncands].slot = old[i];
@@ -733,6 +741,10 @@ HnswAddNeighbor(Store *store, const HnswLayout *layout,
 				vectors[ncands++] = v;
 			}
 			nnew = HnswChoose(cands, vectors, ncands, max, 0, dist, newlist);
+			/* vectors[0] is the caller's. */
+			for (i = 1; i < ncands; i++)
+				pfree(vectors[i]);
+			pfree(base);
 			for (i = 0; i < nnew; i++)
 				chosen |= (newlist[i] == add);
 			if (!chosen)

@@ -20,20 +20,26 @@
  *    a deleted node gets a new list: a search of that layer, started from
  *    its remaining neighbours, the deleted neighbours' own neighbours and
  *    a descent from the entry point, finds its ef_construction nearest
- *    live nodes, and the selection heuristic chooses among them, as an
- *    insert would; the new neighbours are linked back.
+ *    live nodes, the selection heuristic chooses among them, topped up
+ *    with the nearest others to half the list (the deleted nodes took
+ *    links with them), and the new neighbours are linked back.
  * 3. Deleted nodes go on the free list with their upper records, in one
- *    batch, to be reused by later inserts.
+ *    batch (a node's level is capped so that they fit in one; see
+ *    HnswLayoutInit), to be reused by later inserts.
  * 4. The heuristic keeps only neighbours that are not nearer to another
  *    neighbour, so a node far from the rest (an outlier, or one node that
  *    holds many identical rows) can lose every in-link when the nodes that
  *    linked to it are deleted, and no scan would reach it again.  A walk of
  *    layer 0 from the entry point finds such nodes; each is linked from its
- *    nearest reachable node, in place of that node's neighbour with the
- *    most in-links (see HnswForceNeighbor).
+ *    nearest reachable node: appended to its list, or in place of the
+ *    neighbour with the most in-links from reached nodes, if it has two
+ *    or more (see HnswForceNeighbor).  Such a replacement can cut off what
+ *    only that neighbour led to, so the walk is repeated until it reaches
+ *    every live node, for a few rounds at most.  The pass runs only when
+ *    this VACUUM deleted nodes.
  *
  * vacuum_delay_point() is called as the passes go, and the metapage's
- * generation is bumped when anything was freed.
+ * generation is bumped when any node was deleted.
  *
  * Copyright (c) 2026, the zvec developers
  *
@@ -113,59 +119,49 @@ HnswVacuumNode(Store *store, StoreSlot slot, const HnswNodeHeader *seen,
 
 /*
  * Put a deleted node and its upper records on the free list, in one batch
- * with the metapage, so a crash never leaves a node pointing at freed
- * records or upper records nobody owns.  A node whose upper records do not
- * fit in one batch (a very high level with lists that take a record each)
- * frees the rest in later batches; a crash between them leaks those records.
+ * with the metapage (they always fit: see HnswLayoutInit), so a crash never
+ * leaves a node pointing at freed records or upper records nobody owns.
  */
 static void
 HnswVacuumFree(Store *store, StoreSlot node, const StoreSlot *uppers, int nupper)
 {
-	int			done = 0;
+	StoreWrite	w;
+	ZvecMeta   *meta;
+	HnswMetaState *ms;
+	StoreSlot	batch[STORE_MAX_WRITE_HEADS];
+	char	   *img[STORE_MAX_WRITE_HEADS];
+	int			i;
 
-	while (done < nupper + 1)
+	Assert(nupper + 1 <= STORE_MAX_WRITE_HEADS);
+	batch[0] = node;
+	for (i = 0; i < nupper; i++)
+		batch[i + 1] = uppers[i];
+
+	StoreWriteBegin(store, &w);
+	meta = (ZvecMeta *) StoreWriteMeta(&w);
+	ms = ZvecMetaAlgoState(meta, HnswMetaState);
+	for (i = 0; i <= nupper; i++)
+		img[i] = StoreWriteHead(&w, batch[i]);
+	if (((HnswNodeHeader *) img[0])->kind != HNSW_KIND_NODE ||
+		HnswNodeIsLive((HnswNodeHeader *) img[0]))
 	{
-		StoreWrite	w;
-		ZvecMeta   *meta;
-		HnswMetaState *ms;
-		StoreSlot	batch[STORE_MAX_WRITE_HEADS];
-		char	   *img[STORE_MAX_WRITE_HEADS];
-		int			n = 0;
-		int			i;
-
-		/* The node first (position 0 of the list 'node, uppers...'). */
-		for (i = done; i < nupper + 1 && n < STORE_MAX_WRITE_HEADS; i++)
-			batch[n++] = i == 0 ? node : uppers[i - 1];
-
-		StoreWriteBegin(store, &w);
-		meta = (ZvecMeta *) StoreWriteMeta(&w);
-		ms = ZvecMetaAlgoState(meta, HnswMetaState);
-		for (i = 0; i < n; i++)
-			img[i] = StoreWriteHead(&w, batch[i]);
-		if (done == 0 &&
-			(((HnswNodeHeader *) img[0])->kind != HNSW_KIND_NODE ||
-			 HnswNodeIsLive((HnswNodeHeader *) img[0])))
-		{
-			StoreWriteAbort(&w);
-			return;
-		}
-		for (i = 0; i < n; i++)
-		{
-			HnswFreeHeader *fh = (HnswFreeHeader *) img[i];
-
-			/* An upper record that changed hands is not ours to free. */
-			if (!(done == 0 && i == 0) &&
-				(((HnswUpperHeader *) img[i])->kind != HNSW_KIND_UPPER ||
-				 ((HnswUpperHeader *) img[i])->owner != node))
-				continue;
-			memset(img[i], 0, sizeof(HnswNodeHeader));
-			fh->kind = HNSW_KIND_FREE;
-			fh->next = ms->free_head;
-			ms->free_head = batch[i];
-		}
-		StoreWriteFinish(&w);
-		done += n;
+		StoreWriteAbort(&w);
+		return;
 	}
+	for (i = 0; i <= nupper; i++)
+	{
+		HnswFreeHeader *fh = (HnswFreeHeader *) img[i];
+
+		/* An upper record that changed hands is not ours to free. */
+		if (i > 0 && (((HnswUpperHeader *) img[i])->kind != HNSW_KIND_UPPER ||
+					  ((HnswUpperHeader *) img[i])->owner != node))
+			continue;
+		memset(img[i], 0, sizeof(HnswNodeHeader));
+		fh->kind = HNSW_KIND_FREE;
+		fh->next = ms->free_head;
+		ms->free_head = batch[i];
+	}
+	StoreWriteFinish(&w);
 }
 
 /* Make a live node the entry point, replacing a deleted one. */
@@ -235,105 +231,156 @@ HnswVacuumWalk(Store *store, const HnswLayout *layout, StoreSlot start,
 }
 
 /*
- * Pass 4 (see the file header): link every live node that a walk of layer 0
- * from the entry point does not reach.  Nodes inserted meanwhile may look
- * unreached; linking them once more does no harm.  Returns how many nodes
- * were linked.
+ * Link one unreached live node (base is its vector) from its nearest
+ * reached node, found by a search from the entry point.  Returns true if
+ * it was linked.
  */
+static bool
+HnswVacuumLinkNode(ZvecIndex *zi, const HnswLayout *layout, StoreSlot slot,
+				   const Vector *base, const HnswMetaState *ms,
+				   const bool *reached, uint32 *indegree, StoreSlot nslots,
+				   HnswSlotSet *visited, HnswCandidate *found)
+{
+	HnswCandidate start;
+	int			nfound;
+	int			i;
+
+	if (!HnswDescend(zi->store, layout, &zi->dist, base, slot, ms->entry,
+					 ms->entry_level, 0, &start))
+		return false;
+	HnswSlotSetReset(visited);
+	(void) HnswSlotSetAdd(visited, slot);
+	(void) HnswSlotSetAdd(visited, start.slot);
+	nfound = HnswSearchLayer(zi->store, layout, &zi->dist, base, &start, 1,
+							 (int) zi->meta.ef_construction, 0, visited, found, true);
+	for (i = 0; i < nfound; i++)
+	{
+		StoreSlot	replaced;
+
+		if (found[i].slot >= nslots || !reached[found[i].slot] ||
+			!HnswForceNeighbor(zi->store, layout, found[i].slot, 0, slot,
+							   indegree, nslots, &replaced))
+			continue;
+		indegree[slot]++;
+		if (replaced != STORE_INVALID_SLOT && replaced < nslots)
+			indegree[replaced]--;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Pass 4 (see the file header): link every live node that a walk of layer 0
+ * from the entry point does not reach.  A link that replaces a neighbour
+ * can cut off what only that neighbour led to, so the walk is repeated
+ * until it reaches every live node (or a few rounds have passed).  Nodes
+ * inserted meanwhile may look unreached; linking them once more does no
+ * harm.  Runs in a memory context the caller resets.  Returns how many
+ * nodes were linked.
+ */
+#define HNSW_VACUUM_RECONNECT_ROUNDS	4
+
 static int
 HnswVacuumReconnect(ZvecIndex *zi, const HnswLayout *layout)
 {
 	Store	   *store = zi->store;
-	StoreSlot	nslots = StoreReadSlotCount(zi->index);
+	StoreSlot	nslots;
 	char		area[STORE_META_AREA_SIZE];
 	HnswMetaState ms;
 	bool	   *reached;
 	StoreSlot  *queue;
-	uint32	   *indegree = NULL;
+	uint32	   *indegree;
 	StoreSlot  *nbrs;
-	int			ef = (int) zi->meta.ef_construction;
 	HnswCandidate *found;
 	HnswSlotSet visited;
-	StoreSlot	slot;
 	int			linked = 0;
+	int			round;
+	MemoryContext pernode;
+	MemoryContext old;
 
+	/* The entry point first: a node inserted later has a higher slot. */
 	StoreReadMeta(zi->index, area);
 	memcpy(&ms, ZvecMetaAlgoState((ZvecMeta *) area, HnswMetaState), sizeof(ms));
-	if (ms.entry == STORE_INVALID_SLOT || nslots == 0)
+	nslots = StoreReadSlotCount(zi->index);
+	if (ms.entry == STORE_INVALID_SLOT || ms.entry >= nslots)
 		return 0;
-	reached = palloc_extended(sizeof(bool) * nslots, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	reached = palloc_extended(sizeof(bool) * nslots, MCXT_ALLOC_HUGE);
 	queue = palloc_extended(sizeof(StoreSlot) * nslots, MCXT_ALLOC_HUGE);
+	indegree = palloc_extended(sizeof(uint32) * nslots, MCXT_ALLOC_HUGE);
 	nbrs = palloc(sizeof(StoreSlot) * layout->m0);
-	found = palloc(sizeof(HnswCandidate) * (ef + 1));
-	HnswSlotSetInit(&visited, ef * layout->m0);
-	HnswVacuumWalk(store, layout, ms.entry, reached, queue, nslots);
+	found = palloc(sizeof(HnswCandidate) * (zi->meta.ef_construction + 1));
+	HnswSlotSetInit(&visited, zi->meta.ef_construction * layout->m0);
+	pernode = AllocSetContextCreate(CurrentMemoryContext, "zvec hnsw vacuum link",
+									ALLOCSET_DEFAULT_SIZES);
 
-	for (slot = 0; slot < nslots; slot++)
+	for (round = 0; round < HNSW_VACUUM_RECONNECT_ROUNDS; round++)
 	{
-		StoreRef	ref;
-		HnswNodeHeader seen;
-		Vector	   *base;
-		HnswCandidate start;
-		int			nfound;
-		int			i;
+		StoreSlot	slot;
+		bool		counted = false;
+		int			unreached = 0;
 
-		if (slot % HNSW_VACUUM_DELAY_EVERY == 0)
-			ZvecVacuumDelayPoint();
-		if (reached[slot])
-			continue;
-		memcpy(&seen, StoreRead(store, slot, STORE_READ_HEAD, &ref), sizeof(seen));
-		StoreRelease(store, &ref);
-		if (seen.kind != HNSW_KIND_NODE || !HnswNodeIsLive(&seen))
-			continue;
-
-		/* In-links of every node, counted once, when first needed. */
-		if (indegree == NULL)
-		{
-			StoreSlot	s;
-
-			indegree = palloc_extended(sizeof(uint32) * nslots, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-			for (s = 0; s < nslots; s++)
-			{
-				int			n = HnswReadNeighbors(store, layout, s, 0, nbrs, NULL);
-
-				if (s % HNSW_VACUUM_DELAY_EVERY == 0)
-					ZvecVacuumDelayPoint();
-				for (i = 0; i < n; i++)
-				{
-					if (nbrs[i] < nslots)
-						indegree[nbrs[i]]++;
-				}
-			}
-		}
-
-		/* Its nearest reachable nodes, by a search from the entry point. */
-		base = HnswReadVector(store, layout, slot, NULL, NULL);
-		if (base == NULL ||
-			!HnswDescend(store, layout, &zi->dist, base, slot, ms.entry,
-						 ms.entry_level, 0, &start))
-			continue;
-		HnswSlotSetReset(&visited);
-		(void) HnswSlotSetAdd(&visited, slot);
-		(void) HnswSlotSetAdd(&visited, start.slot);
-		nfound = HnswSearchLayer(store, layout, &zi->dist, base, &start, 1, ef, 0,
-								 &visited, found, true);
-		for (i = 0; i < nfound; i++)
-		{
-			StoreSlot	replaced;
-
-			if (found[i].slot >= nslots || !reached[found[i].slot] ||
-				!HnswForceNeighbor(store, layout, found[i].slot, 0, slot,
-								   indegree, nslots, &replaced))
-				continue;
-			indegree[slot]++;
-			if (replaced != STORE_INVALID_SLOT && replaced < nslots)
-				indegree[replaced]--;
-			linked++;
-			HnswVacuumWalk(store, layout, slot, reached, queue, nslots);
+		memset(reached, 0, sizeof(bool) * nslots);
+		HnswVacuumWalk(store, layout, ms.entry, reached, queue, nslots);
+		if (!reached[ms.entry])
 			break;
+
+		for (slot = 0; slot < nslots; slot++)
+		{
+			StoreRef	ref;
+			HnswNodeHeader seen;
+			Vector	   *base;
+
+			if (slot % HNSW_VACUUM_DELAY_EVERY == 0)
+				ZvecVacuumDelayPoint();
+			if (reached[slot])
+				continue;
+			memcpy(&seen, StoreRead(store, slot, STORE_READ_HEAD, &ref), sizeof(seen));
+			StoreRelease(store, &ref);
+			if (seen.kind != HNSW_KIND_NODE || !HnswNodeIsLive(&seen))
+				continue;
+			unreached++;
+
+			/* In-links from reached nodes, counted once a round if needed. */
+			if (!counted)
+			{
+				StoreSlot	s;
+				int			i;
+
+				memset(indegree, 0, sizeof(uint32) * nslots);
+				for (s = 0; s < nslots; s++)
+				{
+					int			n;
+
+					if (s % HNSW_VACUUM_DELAY_EVERY == 0)
+						ZvecVacuumDelayPoint();
+					if (!reached[s])
+						continue;
+					n = HnswReadNeighbors(store, layout, s, 0, nbrs, NULL);
+					for (i = 0; i < n; i++)
+					{
+						if (nbrs[i] < nslots)
+							indegree[nbrs[i]]++;
+					}
+				}
+				counted = true;
+			}
+
+			old = MemoryContextSwitchTo(pernode);
+			base = HnswReadVector(store, layout, slot, NULL, NULL);
+			if (base != NULL &&
+				HnswVacuumLinkNode(zi, layout, slot, base, &ms, reached, indegree,
+								   nslots, &visited, found))
+			{
+				linked++;
+				HnswVacuumWalk(store, layout, slot, reached, queue, nslots);
+			}
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(pernode);
 		}
-		pfree(base);
+		if (unreached == 0)
+			break;
 	}
+	MemoryContextDelete(pernode);
 	if (linked > 0)
 		elog(DEBUG1, "zvec: vacuum linked %d unreachable HNSW nodes of index \"%s\"",
 			 linked, RelationGetRelationName(zi->index));
@@ -401,12 +448,29 @@ HnswBulkDelete(ZvecIndex *zi, IndexVacuumInfo *info,
 
 	if (deleted.count > 0)
 	{
-		/* Wait for inserts that started before the nodes were marked. */
+		/*
+		 * Wait for inserts that started before the nodes were marked, and
+		 * while no insert runs, replace a deleted entry point by the live
+		 * node of highest level, counting nodes inserted since pass 1 (when
+		 * pass 1 found none live, they may be the only ones).  Repairs
+		 * then descend from it.
+		 */
 		LockPage(zi->index, HNSW_UPDATE_LOCK_BLOCK, ExclusiveLock);
-		UnlockPage(zi->index, HNSW_UPDATE_LOCK_BLOCK, ExclusiveLock);
-		nslots = StoreReadSlotCount(zi->index);
+		for (slot = nslots, nslots = StoreReadSlotCount(zi->index);
+			 slot < nslots; slot++)
+		{
+			StoreRef	ref;
+			HnswNodeHeader seen;
 
-		/* A deleted entry point is replaced first, so repairs descend from it. */
+			memcpy(&seen, StoreRead(store, slot, STORE_READ_HEAD, &ref), sizeof(seen));
+			StoreRelease(store, &ref);
+			if (seen.kind == HNSW_KIND_NODE && HnswNodeIsLive(&seen) &&
+				(int) seen.level > best_level)
+			{
+				best_level = seen.level;
+				best_live = slot;
+			}
+		}
 		StoreReadMeta(zi->index, area);
 		memcpy(&ms, ZvecMetaAlgoState((ZvecMeta *) area, HnswMetaState), sizeof(ms));
 		if (ms.entry != STORE_INVALID_SLOT && HnswSlotSetContains(&deleted, ms.entry))
@@ -415,6 +479,7 @@ HnswBulkDelete(ZvecIndex *zi, IndexVacuumInfo *info,
 			StoreReadMeta(zi->index, area);
 			memcpy(&ms, ZvecMetaAlgoState((ZvecMeta *) area, HnswMetaState), sizeof(ms));
 		}
+		UnlockPage(zi->index, HNSW_UPDATE_LOCK_BLOCK, ExclusiveLock);
 
 		/* Pass 2: repair lists that name deleted nodes. */
 		for (slot = 0; slot < nslots; slot++)
@@ -444,7 +509,7 @@ HnswBulkDelete(ZvecIndex *zi, IndexVacuumInfo *info,
 		{
 			StoreRef	ref;
 			HnswNodeHeader seen;
-			StoreSlot	uppers[HNSW_MAX_LEVEL];
+			StoreSlot	uppers[STORE_MAX_WRITE_HEADS];
 			int			nupper = 0;
 			StoreSlot	up;
 
@@ -459,7 +524,7 @@ HnswBulkDelete(ZvecIndex *zi, IndexVacuumInfo *info,
 
 			/* Collect the upper chain before the node goes. */
 			up = seen.upper;
-			while (up != STORE_INVALID_SLOT && nupper < HNSW_MAX_LEVEL)
+			while (up != STORE_INVALID_SLOT && nupper < STORE_MAX_WRITE_HEADS - 1)
 			{
 				const HnswUpperHeader *uh;
 
