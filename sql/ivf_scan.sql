@@ -196,6 +196,22 @@ SELECT string_agg(id::text, ',') AS exact
 FROM (SELECT id FROM huge ORDER BY v <-> (SELECT v FROM huge WHERE id = 7) LIMIT 8) s;
 RESET zvec.probes;
 DROP TABLE huge;
+-- 768 dimensions live in TOAST, which the planner does not charge a
+-- sequential scan for: a search of 4 lists of 50 must still be chosen
+-- over a sequential scan (it was not, before the I/O cap in cost.c),
+-- while probing most lists is left to a sequential scan.
+SELECT setseed(0.3);
+CREATE TABLE toasted (id int, v vector(768));
+INSERT INTO toasted SELECT i, (SELECT array_agg(random()) FROM generate_series(1, 768) WHERE i > 0)::vector
+	FROM generate_series(1, 3000) i;
+CREATE INDEX toasted_idx ON toasted USING zvec (v) WITH (algorithm = 'ivf', lists = 50);
+ANALYZE toasted;
+SET zvec.probes = 4;
+EXPLAIN (COSTS OFF) SELECT id FROM toasted ORDER BY v <-> (SELECT v FROM toasted WHERE id = 1) LIMIT 10;
+SET zvec.probes = 40;
+EXPLAIN (COSTS OFF) SELECT id FROM toasted ORDER BY v <-> (SELECT v FROM toasted WHERE id = 1) LIMIT 10;
+RESET zvec.probes;
+DROP TABLE toasted;
 DROP FUNCTION knn(text, vector, int, bool);
 DROP FUNCTION knn_ids(text, vector, int);
 DROP EXTENSION pageinspect;

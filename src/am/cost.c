@@ -22,6 +22,9 @@
  *	  nearly all of them; and never more than reading the whole index
  *	  once at seq_page_cost, as a sequential scan reads the whole table.
  *
+ * When fewer than half of the vectors are visited, the I/O is also capped at
+ * the table's main pages read once (see the code for why: TOAST).
+ *
  * Charging every visited page at random_page_cost, as a B-tree descent
  * is charged, made a search that touches most of a small index's pages
  * look dearer than a sequential scan of the table plus a top-N sort, which
@@ -114,6 +117,18 @@ zveccostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	page_cost = random_page_cost -
 		(random_page_cost - seq_page_cost) * sqrt(pages / index_pages);
 	io = Min(pages * page_cost, index_pages * seq_page_cost);
+
+	/*
+	 * Vectors of more than about 500 dimensions live in TOAST, and the
+	 * planner charges a sequential scan only for the table's main pages,
+	 * not for the TOAST pages it reads to compute every distance: on
+	 * 100,000 rows of 768 dimensions it chose that scan (600 ms a query)
+	 * over an IVF search of 8 lists of 300.  A search that reads fewer than
+	 * half of the index's vectors is therefore never charged more I/O than
+	 * reading the table's main pages once.
+	 */
+	if (visits < ntuples / 2 && path->indexinfo->rel->pages >= 1)
+		io = Min(io, (double) path->indexinfo->rel->pages * seq_page_cost);
 	search = io +
 		visits * (cpu_index_tuple_cost +
 				  cpu_operator_cost * list_length(path->indexorderbys));
