@@ -21,7 +21,7 @@
  *    its remaining neighbours, the deleted neighbours' own neighbours and
  *    a descent from the entry point, finds its ef_construction nearest
  *    live nodes, the selection heuristic chooses among them, topped up
- *    with the nearest others to half the list (the deleted nodes took
+ *    with the nearest others to a full list (the deleted nodes took
  *    links with them), and the new neighbours are linked back.
  * 3. Deleted nodes go on the free list with their upper records, in one
  *    batch (a node's level is capped so that they fit in one; see
