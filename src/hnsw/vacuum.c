@@ -19,7 +19,7 @@
  *    level.  Then every live node whose neighbour list (on any layer) names
  *    a deleted node gets a new list: a search of that layer, started from
  *    its remaining neighbours, the deleted neighbours' own neighbours and
- *    a descent from the entry point, finds its ef_construction nearest
+ *    a descent from the entry point, finds its 2 * ef_construction nearest
  *    live nodes, the selection heuristic chooses among them, topped up
  *    with the nearest others to a full list (the deleted nodes took
  *    links with them), and the new neighbours are linked back.
@@ -58,6 +58,16 @@
 
 /* Slots between vacuum delay points. */
 #define HNSW_VACUUM_DELAY_EVERY	32
+
+/*
+ * Candidates a repair searches for: twice ef_construction.  Its search
+ * starts from a few local nodes rather than a descent of every layer, and
+ * with ef_construction alone, recall@10 at ef_search = 40 on 20,000
+ * generated 768-dimension vectors (bench/gen's clusters) fell from 0.988 to
+ * 0.960 after deleting 10% and vacuuming; with twice that, 0.980 (four
+ * times: 0.990, for a slower vacuum).
+ */
+#define HNSW_VACUUM_REPAIR_EF(zi)	((int) (zi)->meta.ef_construction * 2)
 
 /*
  * Pass 1 for one node: drop its dead TIDs.  Returns the number of TIDs
@@ -498,7 +508,7 @@ HnswBulkDelete(ZvecIndex *zi, IndexVacuumInfo *info,
 			old = MemoryContextSwitchTo(tmp);
 			for (l = 0; l <= seen.level; l++)
 				(void) HnswRepairNeighbors(store, &layout, &zi->dist, slot, l,
-										   &deleted, (int) zi->meta.ef_construction,
+										   &deleted, HNSW_VACUUM_REPAIR_EF(zi),
 										   ms.entry, ms.entry_level);
 			MemoryContextSwitchTo(old);
 			MemoryContextReset(tmp);
