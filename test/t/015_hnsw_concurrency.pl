@@ -15,9 +15,12 @@
 #	  - every committed insert is in the table and reachable: the rows
 #	    are counted, and a sample of inserted rows is each found as its
 #	    own nearest neighbour through the index;
-#	  - recall@10 of the 100 siftsmall queries at the default ef_search,
-#	    against a sequential scan of the live rows, is within 0.02 of the
-#	    recall of a fresh build (REINDEX) of the same rows;
+#	  - recall@10 of the 100 siftsmall queries at the default ef_search
+#	    (IVF, run by 064: at probes = 3, since at probes = 1 of 10 lists
+#	    recall depends on where k-means puts the centroids; two fresh builds
+#	    in one run gave 0.686 and 0.842), against a sequential scan of the
+#	    live rows, is within 0.02 of the recall of a fresh build (REINDEX)
+#	    of the same rows;
 #	  - mmap only: the index returns exactly what it returns with its side
 #	    file bypassed (the image never serves a stale record);
 #	  - the server log has no ERROR, PANIC or crashed backend.
@@ -154,17 +157,18 @@ for my $storage (storages())
 		  . "ORDER BY j.embedding <-> i.embedding LIMIT 3) t) FROM items i WHERE i.id IN (" . join(',', @lost) . ')'));
 
 	my $exact = top_k($node, $queries, settings => 'SET enable_indexscan = off;');
-	my $after = top_k($node, $queries, settings => 'SET enable_seqscan = off;');
+	my $scan = 'SET enable_seqscan = off; ' . search_setting(40, 3);
+	my $after = top_k($node, $queries, settings => $scan);
 	ok(ordered($after), "$storage: results after the run are in distance order");
 	if ($mm)
 	{
 		is(flat(with_image_bypassed($node, 'items_idx',
-			sub { top_k($node, $queries, settings => 'SET enable_seqscan = off;') })),
+			sub { top_k($node, $queries, settings => $scan) })),
 			flat($after), "$storage: image and buffer-pool reads of the index agree after the run");
 	}
 	my $r_conc = recall($exact, $after);
 	$node->safe_psql('postgres', 'REINDEX INDEX items_idx');
-	my $r_fresh = recall($exact, top_k($node, $queries, settings => 'SET enable_seqscan = off;'));
+	my $r_fresh = recall($exact, top_k($node, $queries, settings => $scan));
 	cmp_ok($r_conc, '>=', $r_fresh - 0.02,
 		"$storage: recall\@10 after the concurrent run ($r_conc) is within 0.02 of a fresh build ($r_fresh)");
 }
