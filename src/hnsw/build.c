@@ -628,8 +628,8 @@ HnswBuildSearchLayer(HnswBuildState *bs, const Vector *q, int nfound, int ef,
 
 /*
  * Link node e to node q on a layer (dist is their distance).  If e's list
- * is full, the heuristic chooses among its neighbours and q (see
- * HnswSelectNeighbors for why pruned ones are not kept).  Holds e's lock
+ * is full, the heuristic chooses among its neighbours and q, topping the
+ * list up with near pruned ones (see HnswSelectNeighbors).  Holds e's lock
  * throughout in a parallel build.
  */
 static void
@@ -664,7 +664,7 @@ HnswBuildConnect(HnswBuildState *bs, uint32 e, uint32 q, float dist, int level)
 	qsort(bs->sel, n, sizeof(HnswCandidate), HnswCandidateCompare);
 	for (i = 0; i < n; i++)
 		bs->selvec[i] = HnswBuildVector(bs, bs->sel[i].slot);
-	(void) HnswSelectNeighbors(bs->sel, n, max, 0, &bs->zi->dist, bs->selvec, bs->keep);
+	(void) HnswSelectNeighbors(bs->sel, n, max, HNSW_FILL(max), &bs->zi->dist, bs->selvec, bs->keep);
 	count = 0;
 	for (i = 0; i < n; i++)
 	{
@@ -866,7 +866,7 @@ HnswBuildInsertNode(HnswBuildState *bs, uint32 q)
 
 		for (i = 0; i < nfound; i++)
 			bs->selvec[i] = HnswBuildVector(bs, bs->found[i].slot);
-		(void) HnswSelectNeighbors(bs->found, nfound, max, 0, dist, bs->selvec, bs->keep);
+		(void) HnswSelectNeighbors(bs->found, nfound, max, HNSW_FILL(max), dist, bs->selvec, bs->keep);
 		counts[l] = 0;
 		for (i = 0; i < nfound; i++)
 		{

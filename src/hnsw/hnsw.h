@@ -54,6 +54,16 @@
 /* Highest layer a node may be placed on. */
 #define HNSW_MAX_LEVEL			16
 
+/*
+ * How many neighbours builds and inserts top a list of max up to with
+ * near candidates the selection heuristic pruned (see HnswSelectNeighbors):
+ * half, leaving room for back-links to be appended without choosing
+ * again.  On siftsmall (9,000 built, 1,000 inserted) recall@10 at
+ * ef_search = 10 went from 0.908 (no topping up) to 0.945 at half, and
+ * 0.957 at a full list, which more than doubled build and insert time.
+ */
+#define HNSW_FILL(max)			((max) / 2)
+
 /* The heavyweight lock that orders inserts against entry-point changes. */
 #define HNSW_UPDATE_LOCK_BLOCK	0
 

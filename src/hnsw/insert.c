@@ -261,7 +261,7 @@ HnswInsert(ZvecIndex *zi, Vector *value, ItemPointer heap_tid, Relation heap)
 			}
 		}
 
-		(void) HnswSelectNeighbors(live, nlive, max, 0, dist, vecs, keep);
+		(void) HnswSelectNeighbors(live, nlive, max, HNSW_FILL(max), dist, vecs, keep);
 		lists[l] = palloc(sizeof(StoreSlot) * max);
 		dists[l] = palloc(sizeof(float) * max);
 		for (i = 0; i < nlive; i++)

@@ -16,6 +16,7 @@
 
 #include "common/pg_prng.h"
 #include "miscadmin.h"
+#include "utils/float.h"
 #include "utils/memutils.h"
 
 #include "guc.h"
@@ -267,18 +268,46 @@ HnswSlotSetContains(const HnswSlotSet *set, StoreSlot slot)
 }
 
 /*
+ * How far a pruned candidate may be for HnswSelectNeighbors to top a list
+ * up with it: within this factor of the nearest candidate's distance, as
+ * measured by the index (squared for l2, and cosine distance is half the
+ * squared distance of normalised vectors, so 4 is twice as far; for l1
+ * it is twice as far).  Inner product and opclass-supplied distances have
+ * no scale (they can be negative), so they are not topped up.
+ */
+static float
+HnswFillReach(const ZvecDistance *dist, const HnswCandidate *cands, int ncands)
+{
+	float		scale = 0.0f;
+	int			i;
+
+	/* The nearest candidate not at distance 0 (a node's own copy). */
+	for (i = 0; i < ncands && scale <= 0.0f; i++)
+		scale = cands[i].dist;
+	switch (dist->kind)
+	{
+		case ZVEC_DISTANCE_L2SQ:
+		case ZVEC_DISTANCE_COSINE:
+			return scale * 4.0f;
+		case ZVEC_DISTANCE_L1:
+			return scale * 2.0f;
+		default:
+			return -get_float4_infinity();
+	}
+}
+
+/*
  * The neighbour-selection heuristic of the HNSW paper: walk the candidates
  * from nearest to farthest and keep one unless an already kept neighbour is
  * closer to it than the base node is.  This keeps lists diverse and drops
  * near-duplicates.  Then, up to fill, the nearest of the candidates it
- * pruned are kept too.  Inserts and builds pass 0: topping new lists up
- * (pgvector's keepPrunedConnections) raised recall@10 at ef_search = 10 on
- * siftsmall from 0.908 to 0.953, but on data in far-apart tight clusters
- * (test/t/016) it filled lists with members of the node's own cluster and
- * searches stopped finding the other clusters.  Vacuum's repairs top up
- * to a full list: the deleted nodes took links with them, and with half a
- * list recall@10 at ef_search = 40 on 20,000 generated 768-dimension
- * vectors fell from 0.988 to 0.900 after deleting 10% (0.960 with full).
+ * pruned are kept too, but only those within HnswFillReach.  Topping lists
+ * up (pgvector's keepPrunedConnections) raised recall@10 at ef_search = 10
+ * on siftsmall from 0.908 to 0.953, but unbounded it broke data in
+ * far-apart tight clusters (test/t/016): lists filled up with the nodes
+ * of the nearest other clusters, pushing out the links to random clusters
+ * that searches need to find their own, and queries ended in a wrong
+ * cluster.  Bounded, a list tops up with its own neighbourhood only.
  * cands must be sorted by distance to the base; keep[i] is set for the
  * kept ones; returns how many were kept (at most max).
  */
@@ -288,6 +317,7 @@ HnswSelectNeighbors(HnswCandidate *cands, int ncands, int max, int fill,
 {
 	int			nkept = 0;
 	int		   *kept = palloc(sizeof(int) * Max(max, 1));
+	float		reach;
 	int			i;
 
 	for (i = 0; i < ncands; i++)
@@ -312,7 +342,8 @@ HnswSelectNeighbors(HnswCandidate *cands, int ncands, int max, int fill,
 			kept[nkept++] = i;
 		}
 	}
-	for (i = 0; i < ncands && nkept < Min(fill, max); i++)
+	reach = HnswFillReach(dist, cands, ncands);
+	for (i = 0; i < ncands && nkept < Min(fill, max) && cands[i].dist <= reach; i++)
 	{
 		if (!keep[i])
 		{
@@ -636,9 +667,7 @@ HnswWriteList(Store *store, const HnswLayout *layout, StoreSlot node,
 
 /*
  * Sort candidates (and their vectors, in step) by distance and run the
- * selection heuristic; the chosen slots go to out.  If the heuristic keeps
- * fewer than fill, the nearest of the candidates it pruned are added until
- * there are fill.  Returns how many.
+ * selection heuristic; the chosen slots go to out.  Returns how many.
  */
 static int
 HnswChoose(HnswCandidate *cands, Vector **vectors, int ncands, int max,
@@ -742,7 +771,7 @@ HnswAddNeighbor(Store *store, const HnswLayout *layout,
 				cands[ncands].dist = ZvecDistanceCompute(dist, base, v);
 				vectors[ncands++] = v;
 			}
-			nnew = HnswChoose(cands, vectors, ncands, max, 0, dist, newlist);
+			nnew = HnswChoose(cands, vectors, ncands, max, HNSW_FILL(max), dist, newlist);
 			/* vectors[0] is the caller's. */
 			for (i = 1; i < ncands; i++)
 				pfree(vectors[i]);
@@ -880,9 +909,9 @@ HnswDescend(Store *store, const HnswLayout *layout, const ZvecDistance *dist,
  * Repair a live node's list on one layer after the nodes in remove were
  * deleted: search the layer for the node's ef nearest live nodes, walking
  * through deleted nodes but never choosing them, and let the heuristic
- * choose among them, topped up with the nearest others to a full list
- * (the deleted nodes took back-links with them; the list must not thin
- * out; see HnswSelectNeighbors).  The search starts from the node's remaining
+ * choose among them, topped up with the nearest others (the deleted
+ * nodes took back-links with them; the list must not thin out; see
+ * HnswSelectNeighbors).  The search starts from the node's remaining
  * neighbours, the deleted neighbours' own neighbours, and the node a
  * greedy descent from the entry point reaches on this layer (so a node
  * whose whole neighbourhood went still finds its way back into the

@@ -21,8 +21,8 @@
  *    its remaining neighbours, the deleted neighbours' own neighbours and
  *    a descent from the entry point, finds its 2 * ef_construction nearest
  *    live nodes, the selection heuristic chooses among them, topped up
- *    with the nearest others to a full list (the deleted nodes took
- *    links with them), and the new neighbours are linked back.
+ *    with the nearest others (the deleted nodes took links with them),
+ *    and the new neighbours are linked back.
  * 3. Deleted nodes go on the free list with their upper records, in one
  *    batch (a node's level is capped so that they fit in one; see
  *    HnswLayoutInit), to be reused by later inserts.
