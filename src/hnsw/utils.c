@@ -308,7 +308,7 @@ HnswFillReach(const ZvecDistance *dist, const HnswCandidate *cands, int ncands)
  * of the nearest other clusters, pushing out the links to random clusters
  * that searches need to find their own, and queries ended in a wrong
  * cluster.  Bounded, a list tops up with its own neighbourhood only.
- * cands must be sorted by distance to the base; keep[i] is set for the
+ * Builds and inserts pass HNSW_FILL(max), vacuum's repairs max.  cands must be sorted by distance to the base; keep[i] is set for the
  * kept ones; returns how many were kept (at most max).
  */
 int
