@@ -262,7 +262,7 @@ extern StoreSlot HnswAllocateRecord(StoreWrite *w, HnswMetaState *ms, char **img
 extern void HnswAddNeighbor(Store *store, const HnswLayout *layout,
 							const ZvecDistance *dist, StoreSlot node, int level,
 							StoreSlot add, float add_dist,
-							const Vector *add_vector);
+							const Vector *add_vector, int fill);
 extern bool HnswDescend(Store *store, const HnswLayout *layout,
 						const ZvecDistance *dist, const Vector *base,
 						StoreSlot node, StoreSlot entry, int entry_level,

@@ -294,7 +294,7 @@ HnswInsert(ZvecIndex *zi, Vector *value, ItemPointer heap_tid, Relation heap)
 
 		for (i = 0; i < counts[l]; i++)
 			HnswAddNeighbor(store, &layout, dist, lists[l][i], l,
-							slot, dists[l][i], value);
+							slot, dists[l][i], value, HNSW_FILL(HnswLayerMax(&layout, l)));
 	}
 
 	UnlockPage(index, HNSW_UPDATE_LOCK_BLOCK, lockmode);

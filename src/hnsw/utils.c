@@ -713,7 +713,8 @@ HnswChoose(HnswCandidate *cands, Vector **vectors, int ncands, int max,
 void
 HnswAddNeighbor(Store *store, const HnswLayout *layout,
 				const ZvecDistance *dist, StoreSlot node, int level,
-				StoreSlot add, float add_dist, const Vector *add_vector)
+				StoreSlot add, float add_dist, const Vector *add_vector,
+				int fill)
 {
 	int			max = HnswLayerMax(layout, level);
 	StoreSlot  *old = palloc(sizeof(StoreSlot) * (layout->m0 + 1));
@@ -771,7 +772,7 @@ HnswAddNeighbor(Store *store, const HnswLayout *layout,
 				cands[ncands].dist = ZvecDistanceCompute(dist, base, v);
 				vectors[ncands++] = v;
 			}
-			nnew = HnswChoose(cands, vectors, ncands, max, HNSW_FILL(max), dist, newlist);
+			nnew = HnswChoose(cands, vectors, ncands, max, fill, dist, newlist);
 			/* vectors[0] is the caller's. */
 			for (i = 1; i < ncands; i++)
 				pfree(vectors[i]);
@@ -1045,7 +1046,7 @@ HnswRepairNeighbors(Store *store, const HnswLayout *layout,
 					if (cands[j].slot == newlist[i])
 					{
 						HnswAddNeighbor(store, layout, dist, newlist[i], level,
-										node, cands[j].dist, base);
+										node, cands[j].dist, base, max);
 						break;
 					}
 				}
