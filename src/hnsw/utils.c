@@ -1035,7 +1035,11 @@ HnswRepairNeighbors(Store *store, const HnswLayout *layout,
 		{
 			/*
 			 * Link the new neighbours back, as an insert would, so nodes
-			 * that lost their in-links to deleted nodes stay reachable.
+			 * that lost their in-links to deleted nodes stay reachable;
+			 * but a full list stays full (the heuristic's choice topped
+			 * up to max, not HNSW_FILL): nearly every list names a
+			 * deleted node after a 10% delete, and cutting each to half
+			 * whenever a back-link arrived thinned the whole graph out.
 			 */
 			for (i = 0; i < nnew; i++)
 			{

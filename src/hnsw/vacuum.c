@@ -19,10 +19,10 @@
  *    level.  Then every live node whose neighbour list (on any layer) names
  *    a deleted node gets a new list: a search of that layer, started from
  *    its remaining neighbours, the deleted neighbours' own neighbours and
- *    a descent from the entry point, finds its 2 * ef_construction nearest
+ *    a descent from the entry point, finds its ef_construction nearest
  *    live nodes, the selection heuristic chooses among them, topped up
  *    with the nearest others (the deleted nodes took links with them),
- *    and the new neighbours are linked back.
+ *    and the new neighbours are linked back, keeping their lists full.
  * 3. Deleted nodes go on the free list with their upper records, in one
  *    batch (a node's level is capped so that they fit in one; see
  *    HnswLayoutInit), to be reused by later inserts.
@@ -60,14 +60,15 @@
 #define HNSW_VACUUM_DELAY_EVERY	32
 
 /*
- * Candidates a repair searches for: twice ef_construction.  Its search
- * starts from a few local nodes rather than a descent of every layer, and
- * with ef_construction alone, recall@10 at ef_search = 40 on 20,000
- * generated 768-dimension vectors (bench/gen's clusters) fell from 0.988 to
- * 0.960 after deleting 10% and vacuuming; with twice that, 0.980 (four
- * times: 0.990, for a slower vacuum).
+ * Candidates a repair searches for: ef_construction, as a build would.  On
+ * 100,000 generated 768-dimension vectors (bench/gen, 90,000 built, 10,000
+ * inserted), deleting 10% and vacuuming, recall@10 at ef_search = 40 went
+ * from 0.961 to 0.938 with it and to 0.938 with twice as many, which took
+ * 122 s instead of 78 s.  What mattered there was that back-links into
+ * full lists keep them full (see HnswRepairNeighbors): cut to half as an
+ * insert's are, recall after vacuum was 0.881.
  */
-#define HNSW_VACUUM_REPAIR_EF(zi)	((int) (zi)->meta.ef_construction * 2)
+#define HNSW_VACUUM_REPAIR_EF(zi)	((int) (zi)->meta.ef_construction)
 
 /*
  * Pass 1 for one node: drop its dead TIDs.  Returns the number of TIDs
