@@ -308,8 +308,9 @@ HnswFillReach(const ZvecDistance *dist, const HnswCandidate *cands, int ncands)
  * of the nearest other clusters, pushing out the links to random clusters
  * that searches need to find their own, and queries ended in a wrong
  * cluster.  Bounded, a list tops up with its own neighbourhood only.
- * Builds and inserts pass HNSW_FILL(max), vacuum's repairs max.  cands must be sorted by distance to the base; keep[i] is set for the
- * kept ones; returns how many were kept (at most max).
+ * Builds and inserts pass HNSW_FILL(max), vacuum's repairs max.  cands
+ * must be sorted by distance to the base; keep[i] is set for the kept
+ * ones; returns how many were kept (at most max).
  */
 int
 HnswSelectNeighbors(HnswCandidate *cands, int ncands, int max, int fill,
