@@ -7,11 +7,26 @@
 #	    DEBUG1 line), launches them, and each launched worker indexes rows
 #	    (its DEBUG2 line, relayed to the client), so workers really ran;
 #	    the index holds all 10,000 rows (pg_class.reltuples);
+#	  - zvec_verify(index, true) finds nothing wrong (every record and
+#	    link well formed, every heap row in the index exactly once), and
+#	    an iterative scan without a tuple limit returns all 10,000 rows,
+#	    so every node is reachable from the entry point;
 #	  - recall@10 for L2 against the exact 10 nearest neighbours computed
 #	    by a sequential scan in the same test is >= 0.95 at the default
-#	    zvec.ef_search (40) and >= 0.99 at zvec.ef_search = 200, with the
+#	    zvec.ef_search (40) and >= 0.98 at zvec.ef_search = 200, with the
 #	    plan verified to be a scan of the index under test, and at the
-#	    default ef_search it is no more than 0.02 below a serial build's;
+#	    default ef_search it is no more than 0.02 below a serial build's.
+#	    Why 0.98 at ef_search 200 and not 0.99: siftsmall's base vectors
+#	    are stored in file order, where neighbouring rows come from the
+#	    same images, and query 85 lies far from every base vector; in
+#	    about one graph in four, whatever the build, a search starting
+#	    where the upper layers lead misses all 10 of its neighbours up to
+#	    ef_search 300-400.  Measured: serial builds of this table with 12
+#	    level seeds 0.988-1.000 at ef_search 200 (strict ids), parallel
+#	    builds 0.986-1.000; pgvector 0.8.6's hnsw on the same rows
+#	    0.959-1.000 in 10 builds.  A parallel build's timing varies its
+#	    graph like a new seed, so a bound of 0.99 failed about one run in
+#	    ten without anything being wrong with the build;
 #	  - an ERROR raised in a worker (by an index expression that fails
 #	    for any row a worker reads) fails the CREATE INDEX, leaves no
 #	    index, no parallel worker and no memory charged to the governor.
@@ -137,6 +152,16 @@ for my $storage ('bufferpool', 'mmap')
 	is($node->safe_psql('postgres', "SELECT reltuples::int FROM pg_class WHERE relname = '$name'"),
 		'10000', "$storage: the index holds all 10,000 rows");
 
+	is($node->safe_psql('postgres',
+			"SELECT count(*) FROM zvec_verify('$name', true)"),
+		'0', "$storage: zvec_verify finds nothing wrong with the parallel-built index");
+	is($node->safe_psql('postgres', qq{
+			SET zvec.iterative_scan = 'relaxed_order';
+			SET zvec.max_scan_tuples = 1000000;
+			SELECT count(*) FROM (SELECT id FROM items ORDER BY embedding <->
+				(SELECT embedding FROM queries WHERE id = 0) LIMIT 20000) s}),
+		'10000', "$storage: an unlimited iterative scan reaches all 10,000 rows");
+
 	like($node->safe_psql('postgres',
 			"EXPLAIN (COSTS OFF) SELECT id FROM items ORDER BY embedding <-> "
 			  . "(SELECT embedding FROM queries WHERE id = 0) LIMIT $k"),
@@ -146,7 +171,7 @@ for my $storage ('bufferpool', 'mmap')
 	my $r40 = recall($exact, nearest(''));
 	cmp_ok($r40, '>=', 0.95, "$storage: recall\@10 at default ef_search is >= 0.95 (got $r40)");
 	my $r200 = recall($exact, nearest('SET zvec.ef_search = 200'));
-	cmp_ok($r200, '>=', 0.99, "$storage: recall\@10 at ef_search = 200 is >= 0.99 (got $r200)");
+	cmp_ok($r200, '>=', 0.98, "$storage: recall\@10 at ef_search = 200 is >= 0.98 (got $r200)");
 	cmp_ok($r40, '>=', $serial40 - 0.02,
 		"$storage: recall at default ef_search ($r40) is within 0.02 of the serial build's ($serial40)");
 
