@@ -64,6 +64,12 @@
  */
 #define HNSW_FILL(max)			((max) / 2)
 
+/*
+ * Most bytes of a neighbour's vector that searches (scans and builds) ask
+ * the CPU for before computing the first of a list's distances.
+ */
+#define HNSW_PREFETCH_BYTES		((Size) 256)
+
 /* The heavyweight lock that orders inserts against entry-point changes. */
 #define HNSW_UPDATE_LOCK_BLOCK	0
 

@@ -46,9 +46,6 @@
 #include "guc.h"
 #include "hnsw/hnsw.h"
 
-/* Most bytes of a neighbour's vector asked for ahead of its visit. */
-#define HNSW_SCAN_PREFETCH_BYTES	((Size) 256)
-
 /*
  * Indexes of up to this many slots keep the visited set as a bitmap (at
  * most 512 kB, zeroed for every query); larger ones use a hash set.
@@ -610,7 +607,7 @@ HnswBeginScan(IndexScanDesc scan, ZvecIndex *zi)
 
 	ss->zi = zi;
 	HnswLayoutInit(&ss->layout, (int) zi->meta.m, (int) zi->meta.dims);
-	ss->prefetch_vector = Min(ss->layout.vector_size, HNSW_SCAN_PREFETCH_BYTES);
+	ss->prefetch_vector = Min(ss->layout.vector_size, HNSW_PREFETCH_BYTES);
 	ss->cxt = AllocSetContextCreate(CurrentMemoryContext, "zvec hnsw scan",
 									ALLOCSET_DEFAULT_SIZES);
 	HnswScanReset(ss);

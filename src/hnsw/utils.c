@@ -532,6 +532,8 @@ HnswSearchLayer(Store *store, const HnswLayout *layout,
 	HnswHeap	cand;
 	HnswHeap	best;
 	StoreSlot  *nbrs = palloc(sizeof(StoreSlot) * layout->m0);
+	Size		prefetch = Min(layout->vector_size, HNSW_PREFETCH_BYTES);
+	int			nunseen;
 	int			i;
 	int			n;
 
@@ -553,8 +555,22 @@ HnswSearchLayer(Store *store, const HnswLayout *layout,
 		if (best.count >= ef && c.dist > -best.items[0].dist)
 			break;
 
+		/*
+		 * The neighbours not visited yet; their records are asked for
+		 * before the first is read, so the memory fetches overlap.
+		 */
 		nn = HnswReadNeighbors(store, layout, c.slot, level, nbrs, NULL);
+		nunseen = 0;
 		for (i = 0; i < nn; i++)
+		{
+			if (HnswSlotSetAdd(visited, nbrs[i]))
+			{
+				nbrs[nunseen++] = nbrs[i];
+				StorePrefetch(store, nbrs[i], 0, sizeof(HnswNodeHeader));
+				StorePrefetch(store, nbrs[i], layout->vector_offset, prefetch);
+			}
+		}
+		for (i = 0; i < nunseen; i++)
 		{
 			StoreRef	ref;
 			const char *rec;
@@ -562,8 +578,6 @@ HnswSearchLayer(Store *store, const HnswLayout *layout,
 			float		d;
 			bool		eligible;
 
-			if (!HnswSlotSetAdd(visited, nbrs[i]))
-				continue;
 			rec = StoreRead(store, nbrs[i], STORE_READ_FULL, &ref);
 			nh = (const HnswNodeHeader *) rec;
 			if (nh->kind != HNSW_KIND_NODE)

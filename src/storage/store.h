@@ -296,6 +296,25 @@ StoreRelease(Store *store, StoreRef *ref)
 }
 
 /*
+ * Ask the CPU to bring len bytes at addr into its cache (a hint).  The
+ * backends' prefetch methods use it, and so does an HNSW build for the
+ * vectors of its in-memory graph.
+ */
+static inline void
+StorePrefetchMemory(const char *addr, Size len)
+{
+#if defined(__GNUC__) || defined(__clang__)
+	Size		off;
+
+	for (off = 0; off < len; off += PG_CACHE_LINE_SIZE)
+		__builtin_prefetch(addr + off, 0, 3);
+#else
+	(void) addr;
+	(void) len;
+#endif
+}
+
+/*
  * Say that bytes [offset, offset + len) of a record's head will be read
  * soon, so that the backend can start bringing them into the CPU cache.
  * Only a hint: it takes nothing that needs releasing.

@@ -51,21 +51,6 @@ StorePageInit(Page page, Size used_bytes)
 	((PageHeader) page)->pd_lower = MAXALIGN(SizeOfPageHeaderData) + used_bytes;
 }
 
-/* Ask the CPU to bring len bytes at addr into its cache (a hint). */
-static inline void
-StorePrefetchMemory(const char *addr, Size len)
-{
-#if defined(__GNUC__) || defined(__clang__)
-	Size		off;
-
-	for (off = 0; off < len; off += PG_CACHE_LINE_SIZE)
-		__builtin_prefetch(addr + off, 0, 3);
-#else
-	(void) addr;
-	(void) len;
-#endif
-}
-
 /* Initialise a metadata page. */
 static inline void
 StoreMetaPageInit(Page page)
