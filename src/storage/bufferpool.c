@@ -56,8 +56,15 @@
 /* Indexes a backend keeps buffer hints for. */
 #define ZVEC_BUFFERPOOL_HINT_SETS	4
 
-/* Most hints kept for one index (a power of two; 8 bytes each). */
-#define ZVEC_BUFFERPOOL_HINT_MAX	16384
+/*
+ * Most hints kept for one index (a power of two; 8 bytes each): 2 MB,
+ * enough for every block of a 2 GB index, so at most 8 MB per backend.
+ * A table smaller than the index makes blocks share entries, and each miss
+ * costs a buffer-table lookup: with 16,384 entries on a 53,000-block index
+ * (100,000 x 768), lookups took an eighth of a VACUUM's time, and raising
+ * the cap gave +35-60% single-client QPS, +36% inserts, -19% vacuum time.
+ */
+#define ZVEC_BUFFERPOOL_HINT_MAX	262144
 
 /* Which buffer held a block when this backend last read it. */
 typedef struct BufferpoolHint
