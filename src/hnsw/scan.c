@@ -45,6 +45,7 @@
 
 #include "guc.h"
 #include "hnsw/hnsw.h"
+#include "memory/memory.h"
 
 /*
  * Indexes of up to this many slots keep the visited set as a bitmap (at
@@ -200,6 +201,7 @@ HnswScanVisit(HnswScanState *ss, StoreSlot slot)
 	if (ss->nitems == ss->capacity)
 	{
 		ss->capacity *= 2;
+		GovernorGrow(ss->cxt, sizeof(HnswScanItem) * ss->capacity);
 		ss->items = repalloc_huge(ss->items, sizeof(HnswScanItem) * ss->capacity);
 	}
 	item = &ss->items[ss->nitems];
@@ -386,6 +388,9 @@ HnswScanRunBatch(HnswScanState *ss, bool limited)
 	}
 	ss->pos = 0;
 	ss->tidpos = 0;
+
+	/* what the heaps and a hashed visited set grew by, charged */
+	GovernorRefresh(ss->cxt);
 }
 
 /* Start the search: descend the upper layers and run the first batch. */
@@ -597,6 +602,7 @@ HnswScanReset(HnswScanState *ss)
 	ss->nslots = 0;
 	ss->current.ntids = 0;
 	MemoryContextSwitchTo(old);
+	GovernorRefresh(ss->cxt);
 }
 
 /* ambeginscan for HNSW. */
@@ -608,8 +614,7 @@ HnswBeginScan(IndexScanDesc scan, ZvecIndex *zi)
 	ss->zi = zi;
 	HnswLayoutInit(&ss->layout, (int) zi->meta.m, (int) zi->meta.dims);
 	ss->prefetch_vector = Min(ss->layout.vector_size, HNSW_PREFETCH_BYTES);
-	ss->cxt = AllocSetContextCreate(CurrentMemoryContext, "zvec hnsw scan",
-									ALLOCSET_DEFAULT_SIZES);
+	ss->cxt = GovernorScanContextCreate("zvec hnsw scan", zi->index);
 	HnswScanReset(ss);
 	return ss;
 }
@@ -705,6 +710,6 @@ HnswEndScan(IndexScanDesc scan, void *state)
 {
 	HnswScanState *ss = (HnswScanState *) state;
 
-	MemoryContextDelete(ss->cxt);
+	GovernorScanContextDelete(ss->cxt);
 	pfree(ss);
 }

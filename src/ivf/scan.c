@@ -37,6 +37,7 @@
 
 #include "guc.h"
 #include "ivf/ivf.h"
+#include "memory/memory.h"
 
 /* The state of one scan. */
 typedef struct IvfScanState
@@ -128,6 +129,7 @@ IvfScanReserve(IvfScanState *ss, int n)
 		return;
 	while (ss->ncands + n > ss->capacity)
 		ss->capacity *= 2;
+	GovernorGrow(ss->cxt, sizeof(IvfCandidate) * ss->capacity);
 	ss->cands = repalloc_huge(ss->cands, sizeof(IvfCandidate) * ss->capacity);
 }
 
@@ -275,6 +277,8 @@ IvfScanStart(IvfScanState *ss)
 	const IvfLayout *layout = &ss->layout;
 	uint32		r;
 
+	GovernorGrow(ss->cxt, (sizeof(IvfListDist) + sizeof(StoreSlot)) *
+				 Max(ss->ms.nlists, 1));
 	ss->lists = palloc_extended(sizeof(IvfListDist) * Max(ss->ms.nlists, 1),
 								MCXT_ALLOC_HUGE);
 	ss->firsts = palloc_extended(sizeof(StoreSlot) * Max(ss->ms.nlists, 1),
@@ -387,6 +391,7 @@ IvfScanReset(IvfScanState *ss)
 	ss->ntids = 0;
 	ss->tidpos = 0;
 	MemoryContextSwitchTo(old);
+	GovernorRefresh(ss->cxt);
 }
 
 /* ambeginscan for IVF. */
@@ -399,8 +404,7 @@ IvfBeginScan(IndexScanDesc scan, ZvecIndex *zi)
 	IvfLayoutInit(&ss->layout, (int) zi->meta.dims);
 	memcpy(&ss->ms, ZvecMetaAlgoState(&zi->meta, IvfMetaState), sizeof(IvfMetaState));
 	ss->spherical = (ss->ms.flags & IVF_FLAG_SPHERICAL) != 0;
-	ss->cxt = AllocSetContextCreate(CurrentMemoryContext, "zvec ivf scan",
-									ALLOCSET_DEFAULT_SIZES);
+	ss->cxt = GovernorScanContextCreate("zvec ivf scan", zi->index);
 	IvfScanReset(ss);
 	return ss;
 }
@@ -485,6 +489,6 @@ IvfEndScan(IndexScanDesc scan, void *state)
 {
 	IvfScanState *ss = (IvfScanState *) state;
 
-	MemoryContextDelete(ss->cxt);
+	GovernorScanContextDelete(ss->cxt);
 	pfree(ss);
 }

@@ -534,6 +534,35 @@ GovernorContextCreate(MemoryContext parent, const char *name,
 }
 
 /*
+ * The contexts of one index scan: an accounted context for the operation
+ * index scan "relname", and under it the context returned, where the scan
+ * keeps its per-query state and which it may reset at each rescan without
+ * ending the accounting (GovernorGrow() and GovernorRefresh() on it charge
+ * the parent).  Delete both with GovernorScanContextDelete().
+ */
+MemoryContext
+GovernorScanContextCreate(const char *name, Relation index)
+{
+	MemoryContext account;
+
+	account = GovernorContextCreate(CurrentMemoryContext, name,
+									psprintf("index scan \"%s\"",
+											 RelationGetRelationName(index)),
+									0);
+	return AllocSetContextCreateInternal(account, name,
+										 ALLOCSET_DEFAULT_MINSIZE,
+										 ALLOCSET_DEFAULT_INITSIZE,
+										 ALLOCSET_DEFAULT_MAXSIZE);
+}
+
+/* End a scan's accounting and free its memory. */
+void
+GovernorScanContextDelete(MemoryContext context)
+{
+	MemoryContextDelete(context->parent);
+}
+
+/*
  * Reserve the operation's estimated total before it starts work: ERROR 53200
  * at once if the estimate cannot fit.  Growth up to the reservation is then
  * already paid for.

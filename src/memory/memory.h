@@ -46,6 +46,7 @@
 #include "postgres.h"
 
 #include "utils/memutils.h"
+#include "utils/rel.h"
 
 /* Flags for GovernorContextCreate() and GovernorAttachContext(). */
 #define GOVERNOR_QUOTA			0x01	/* zvec.memory_quota applies (builds) */
@@ -86,6 +87,9 @@ extern MemoryContext GovernorContextCreate(MemoryContext parent,
 										   int flags);
 extern void GovernorAttachContext(MemoryContext context,
 								  const char *operation, int flags);
+extern MemoryContext GovernorScanContextCreate(const char *name,
+												Relation index);
+extern void GovernorScanContextDelete(MemoryContext context);
 extern void GovernorReserve(MemoryContext context, Size bytes);
 extern bool GovernorMayGrow(MemoryContext context, Size bytes);
 extern void GovernorGrow(MemoryContext context, Size bytes);

@@ -7,8 +7,11 @@
 #	its session.  Then every way a charge can end must bring the cluster
 #	total back to zero: the backend quitting, the backend terminated
 #	(FATAL), and the backend killed with SIGKILL, after which the postmaster
-#	restarts the cluster and creates the shared counters afresh.  Last,
+#	restarts the cluster and creates the shared counters afresh.  Then
 #	eight clients charging at once: exactly as many fit as the cap allows.
+#	Last, index scans (HNSW and IVF): charged while open, given back when
+#	they end, and one that does not fit fails with 53200 naming the index
+#	and leaves nothing charged.
 #
 # Copyright (c) 2026, the zvec developers
 use strict;
@@ -159,6 +162,54 @@ SELECT zvec_memory_test_charge(25 * $MB, 30 * $MB, true);
 ok( $node->poll_query_until(
 		'postgres', 'SELECT cluster_charged FROM zvec_memory_status()', '0'),
 	'and once the clients are gone the total is zero');
+
+# Index scans are charged too: their state (candidates, visited set) is
+# charged while the scan is open and given back when it ends, and a scan
+# that does not fit fails with 53200 naming the index, changing nothing.
+$node->safe_psql('postgres', q{
+	SELECT setseed(0.25);
+	CREATE TABLE sv (id int, embedding vector(16));
+	INSERT INTO sv SELECT i, (SELECT array_agg(random()::real) FROM generate_series(1, 16) WHERE i > 0)::vector(16)
+	  FROM generate_series(1, 4000) i;
+	CREATE TABLE sv_ivf AS SELECT * FROM sv;
+	CREATE INDEX sv_hnsw ON sv USING zvec (embedding vector_l2_ops);
+	CREATE INDEX sv_ivf_idx ON sv_ivf USING zvec (embedding vector_l2_ops)
+	  WITH (algorithm = 'ivf', lists = 64);
+});
+my $scanner = $node->background_psql('postgres', on_error_stop => 0);
+$scanner->query_safe('SET zvec.ef_search = 1000');
+$scanner->query_safe('SET zvec.probes = 64');
+for my $t (['sv', 'sv_hnsw'], ['sv_ivf', 'sv_ivf_idx'])
+{
+	my ($table, $index) = @$t;
+	my $query = "SELECT id FROM $table ORDER BY embedding <-> "
+	  . "(SELECT embedding FROM $table WHERE id = 7) LIMIT 10";
+	like($scanner->query_safe("EXPLAIN (COSTS OFF) $query"),
+		qr/Index Scan using $index/, "$index: the query scans the index");
+	$scanner->query_safe("BEGIN; DECLARE c CURSOR FOR $query");
+	$scanner->query_safe('FETCH 1 FROM c');
+	my $open = $scanner->query_safe('SELECT backend_charged FROM zvec_memory_status()');
+	cmp_ok($open, '>', 64 * 1024, "$index: an open scan is charged ($open bytes)");
+	$scanner->query_safe('CLOSE c; COMMIT');
+	is($scanner->query_safe('SELECT backend_charged FROM zvec_memory_status()'),
+		'0', "$index: the charge is given back when the scan ends");
+
+	# Leave half the room the open scan was charged, and scan again.
+	my $hold = 100 * $MB - int($open / 2);
+	$scanner->query_safe("SELECT zvec_memory_test_charge($hold, $hold, hold => true)");
+	my ($out, $failed) = $scanner->query($query);
+	ok($failed, "$index: a scan that does not fit under the cap fails");
+	like($scanner->{stderr},
+		qr/ERROR:  zvec index scan "$index" needs more memory than allowed/,
+		"$index: SQLSTATE 53200 names the index scan");
+	$scanner->{stderr} = '';	# BackgroundPsql keeps stderr across queries
+	$scanner->query_safe('SELECT zvec_memory_test_release()');
+	is($scanner->query_safe('SELECT backend_charged FROM zvec_memory_status()'),
+		'0', "$index: the failed scan left nothing charged");
+	is($scanner->query_safe("SELECT count(*) FROM ($query) s"),
+		'10', "$index: with room again the same scan returns 10 rows");
+}
+$scanner->quit;
 
 $node->stop;
 done_testing();
