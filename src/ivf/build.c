@@ -62,6 +62,9 @@
 /* Fewest samples the reservoir is first sized for. */
 #define IVF_SAMPLE_MIN_CAPACITY	1024
 
+/* Most lists for which the assignment keeps centroid distances (16 MB). */
+#define IVF_BUILD_HALFWAY_MAX_LISTS	2048
+
 /* Everything the build keeps between rows. */
 typedef struct IvfBuildState
 {
@@ -85,6 +88,9 @@ typedef struct IvfBuildState
 	/* the lists */
 	int			nlists;
 	float	   *centroids;		/* nlists vectors */
+	float	   *halfway;		/* nlists x nlists: half the L2 distance
+								 * between two centroids, or NULL */
+	int			prev_best;		/* the list the previous row went to */
 
 	/* assigning and writing */
 	Store	   *store;
@@ -254,29 +260,93 @@ IvfBuildFlushSegment(IvfBuildState *bs, int j)
 	memset(rec, 0, bs->layout.record_size);
 }
 
+/*
+ * Half the L2 distance between every two centroids, for IvfBuildNearest()
+ * to skip centroids that cannot be nearest; only for squared-L2 lists, and
+ * only while the table stays within IVF_BUILD_HALFWAY_MAX_LISTS lists.
+ */
+static void
+IvfBuildHalfway(IvfBuildState *bs)
+{
+	int			n = bs->nlists;
+	int			dims = bs->layout.dims;
+	int			i;
+	int			j;
+
+	bs->halfway = NULL;
+	if (bs->spherical || n < 2 || n > IVF_BUILD_HALFWAY_MAX_LISTS)
+		return;
+	if (!GovernorMayGrow(bs->cxt, sizeof(float) * (Size) n * n))
+		return;					/* it only saves time: go without */
+	bs->halfway = MemoryContextAllocHuge(bs->cxt, sizeof(float) * (Size) n * n);
+	for (i = 0; i < n; i++)
+	{
+		bs->halfway[(Size) i * n + i] = 0;
+		for (j = i + 1; j < n; j++)
+		{
+			float		h = 0.5f * sqrtf(distance_kernels->l2sq(bs->centroids + (Size) i * dims,
+																 bs->centroids + (Size) j * dims,
+																 dims));
+
+			bs->halfway[(Size) i * n + j] = h;
+			bs->halfway[(Size) j * n + i] = h;
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * The list whose centroid is nearest to x (the lowest-numbered of equally
+ * near ones).  With the halfway table, the search starts from the list the
+ * previous row went to and skips every centroid that is at least twice as
+ * far from the best one so far as x is: by the triangle inequality it
+ * cannot be nearer (a small margin covers rounding).
+ */
+static int
+IvfBuildNearest(IvfBuildState *bs, const float *x)
+{
+	const IvfLayout *layout = &bs->layout;
+	int			n = bs->nlists;
+	int			best = bs->halfway != NULL ? bs->prev_best : 0;
+	float		best_dist;
+	float		reach;
+	int			j;
+
+	best_dist = IvfListDistance(bs->spherical, x,
+								bs->centroids + (Size) best * layout->dims,
+								layout->dims);
+	reach = bs->halfway != NULL ? sqrtf(best_dist) * 1.001f : 0;
+	for (j = 0; j < n; j++)
+	{
+		float		d;
+
+		if (j == best)
+			continue;
+		if (bs->halfway != NULL && bs->halfway[(Size) best * n + j] > reach)
+			continue;
+		d = IvfListDistance(bs->spherical, x,
+							bs->centroids + (Size) j * layout->dims,
+							layout->dims);
+		if (d < best_dist || (d == best_dist && j < best))
+		{
+			best = j;
+			best_dist = d;
+			if (bs->halfway != NULL)
+				reach = sqrtf(best_dist) * 1.001f;
+		}
+	}
+	bs->prev_best = best;
+	return best;
+}
+
 /* Put one vector into the list of its nearest centroid. */
 static void
 IvfBuildAssign(IvfBuildState *bs, const float *x, ItemPointer tid)
 {
 	const IvfLayout *layout = &bs->layout;
-	int			best = 0;
-	float		best_dist = 0;
-	int			j;
+	int			best = IvfBuildNearest(bs, x);
 	char	   *rec;
 	IvfSegmentHeader *sh;
-
-	for (j = 0; j < bs->nlists; j++)
-	{
-		float		d = IvfListDistance(bs->spherical, x,
-										bs->centroids + (Size) j * layout->dims,
-										layout->dims);
-
-		if (j == 0 || d < best_dist)
-		{
-			best = j;
-			best_dist = d;
-		}
-	}
 
 	if (bs->segments[best] == NULL)
 	{
@@ -467,6 +537,8 @@ IvfBuild(Relation heap, ZvecIndex *zi, IndexInfo *info)
 	if (bs.samples != NULL)
 		pfree(bs.samples);
 	bs.samples = NULL;
+	IvfBuildHalfway(&bs);
+	bs.prev_best = 0;
 	bs.segments = palloc0(sizeof(char *) * bs.nlists);
 	bs.last = palloc(sizeof(StoreSlot) * bs.nlists);
 	for (j = 0; j < bs.nlists; j++)
