@@ -246,7 +246,6 @@ typedef struct HnswBuildState
 	uint32	   *listbuf;		/* a list copied out under its lock */
 	uint32	   *oldbuf;			/* a node's own list before it is set */
 	uint32	   *unseen;			/* a list's nodes not visited yet */
-	Size		prefetch;		/* bytes of a vector prefetched */
 
 	double		reltuples;		/* rows seen */
 	double		indtuples;		/* TIDs indexed */
@@ -619,7 +618,7 @@ HnswBuildSearchLayer(HnswBuildState *bs, const Vector *q, int nfound, int ef,
 			{
 				bs->unseen[count++] = list[j];
 				StorePrefetchMemory((const char *) HnswBuildVector(bs, list[j]),
-									bs->prefetch);
+									bs->layout.prefetch_size);
 			}
 		}
 		for (j = 0; j < count; j++)
@@ -1311,7 +1310,6 @@ HnswBuildBegin(HnswBuildState *bs, const char *operation, Size bytes)
 	bs->listbuf = palloc(sizeof(uint32) * (bs->layout.m0 + 1));
 	bs->oldbuf = palloc(sizeof(uint32) * (bs->layout.m0 + 1));
 	bs->unseen = palloc(sizeof(uint32) * (bs->layout.m0 + 1));
-	bs->prefetch = Min(bs->layout.vector_size, HNSW_PREFETCH_BYTES);
 	MemoryContextSwitchTo(old);
 }
 

@@ -65,8 +65,10 @@
 #define HNSW_FILL(max)			((max) / 2)
 
 /*
- * Most bytes of a neighbour's vector that searches (scans and builds) ask
- * the CPU for before computing the first of a list's distances.
+ * Most bytes of a neighbour's vector that searches (scans, builds, inserts
+ * and vacuum repairs) ask the CPU for before computing the first of a
+ * list's distances; HnswLayout.prefetch_size is this, capped at the
+ * vector's size.
  */
 #define HNSW_PREFETCH_BYTES		((Size) 256)
 
@@ -155,6 +157,7 @@ typedef struct HnswLayout
 	Size		neighbors_offset;	/* of the layer-0 list */
 	Size		vector_offset;	/* of the Vector */
 	Size		vector_size;
+	Size		prefetch_size;	/* bytes of a vector searches prefetch */
 	Size		upper_list_size;	/* bytes of one HnswUpperList */
 	int			lists_per_upper;	/* lists in one upper record */
 	int			tids_per_record;	/* TIDs in one overflow record */

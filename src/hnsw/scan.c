@@ -94,7 +94,6 @@ typedef struct HnswScanState
 	StoreSlot	visited_nbits;
 	int64		nvisited;
 	StoreSlot  *nbrs;
-	Size		prefetch_vector;	/* bytes of a vector to prefetch */
 
 	uint32	   *results;		/* this batch's items, nearest first */
 	int			nresults;
@@ -353,7 +352,7 @@ HnswScanRunBatch(HnswScanState *ss, bool limited)
 				ss->nbrs[nnew++] = ss->nbrs[i];
 				StorePrefetch(store, ss->nbrs[i], 0, sizeof(HnswNodeHeader));
 				StorePrefetch(store, ss->nbrs[i], ss->layout.vector_offset,
-							  ss->prefetch_vector);
+							  ss->layout.prefetch_size);
 			}
 		}
 		for (i = 0; i < nnew; i++)
@@ -613,7 +612,6 @@ HnswBeginScan(IndexScanDesc scan, ZvecIndex *zi)
 
 	ss->zi = zi;
 	HnswLayoutInit(&ss->layout, (int) zi->meta.m, (int) zi->meta.dims);
-	ss->prefetch_vector = Min(ss->layout.vector_size, HNSW_PREFETCH_BYTES);
 	ss->cxt = GovernorScanContextCreate("zvec hnsw scan", zi->index);
 	HnswScanReset(ss);
 	return ss;

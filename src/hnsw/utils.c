@@ -35,6 +35,7 @@ HnswLayoutInit(HnswLayout *layout, int m, int dims)
 	layout->vector_offset = MAXALIGN(layout->neighbors_offset +
 									 sizeof(StoreSlot) * layout->m0);
 	layout->vector_size = ZVEC_VECTOR_SIZE(dims);
+	layout->prefetch_size = Min(layout->vector_size, HNSW_PREFETCH_BYTES);
 	layout->record_size = MAXALIGN(layout->vector_offset + layout->vector_size);
 	layout->upper_list_size = offsetof(HnswUpperList, slots) + sizeof(StoreSlot) * m;
 
@@ -532,7 +533,6 @@ HnswSearchLayer(Store *store, const HnswLayout *layout,
 	HnswHeap	cand;
 	HnswHeap	best;
 	StoreSlot  *nbrs = palloc(sizeof(StoreSlot) * layout->m0);
-	Size		prefetch = Min(layout->vector_size, HNSW_PREFETCH_BYTES);
 	int			nunseen;
 	int			i;
 	int			n;
@@ -567,7 +567,8 @@ HnswSearchLayer(Store *store, const HnswLayout *layout,
 			{
 				nbrs[nunseen++] = nbrs[i];
 				StorePrefetch(store, nbrs[i], 0, sizeof(HnswNodeHeader));
-				StorePrefetch(store, nbrs[i], layout->vector_offset, prefetch);
+				StorePrefetch(store, nbrs[i], layout->vector_offset,
+							  layout->prefetch_size);
 			}
 		}
 		for (i = 0; i < nunseen; i++)

@@ -65,6 +65,9 @@
 /* Most lists for which the assignment keeps centroid distances (16 MB). */
 #define IVF_BUILD_HALFWAY_MAX_LISTS	2048
 
+/* How much farther than the triangle inequality allows a skip (rounding). */
+#define IVF_BUILD_HALFWAY_MARGIN	1.001f
+
 /* Everything the build keeps between rows. */
 typedef struct IvfBuildState
 {
@@ -315,7 +318,7 @@ IvfBuildNearest(IvfBuildState *bs, const float *x)
 	best_dist = IvfListDistance(bs->spherical, x,
 								bs->centroids + (Size) best * layout->dims,
 								layout->dims);
-	reach = bs->halfway != NULL ? sqrtf(best_dist) * 1.001f : 0;
+	reach = bs->halfway != NULL ? sqrtf(best_dist) * IVF_BUILD_HALFWAY_MARGIN : 0;
 	for (j = 0; j < n; j++)
 	{
 		float		d;
@@ -332,7 +335,7 @@ IvfBuildNearest(IvfBuildState *bs, const float *x)
 			best = j;
 			best_dist = d;
 			if (bs->halfway != NULL)
-				reach = sqrtf(best_dist) * 1.001f;
+				reach = sqrtf(best_dist) * IVF_BUILD_HALFWAY_MARGIN;
 		}
 	}
 	bs->prev_best = best;
