@@ -160,10 +160,38 @@ typedef struct IvfListDist
 /* utils.c: the algorithm table entry */
 extern const ZvecAlgorithm IvfAlgorithm;
 
+/*
+ * The nearest of k centroids for many rows at once (kmeans.c), with the
+ * blocked dot-product kernel: see IvfNearestInit().
+ */
+typedef struct IvfNearest
+{
+	int			dims;
+	int			k;				/* centroids */
+	int			batch_rows;		/* most rows one IvfNearestFind() takes */
+	bool		euclidean;		/* nearest by L2, else by largest x.c */
+	float	   *mean;			/* euclidean: the centroids' mean */
+	float	   *moved;			/* the centroids (euclidean: minus mean) */
+	float	   *bias;			/* per centroid: |moved|^2, or 0 */
+	float	   *rows;			/* euclidean: the rows minus mean */
+	float	   *norms;			/* per row: |moved row|^2 */
+	float	   *products;		/* rows x IVF_NEAREST_LIST_BLOCK */
+	float	   *keys;			/* per row: the best key so far */
+} IvfNearest;
+
+/* Centroids measured against the rows in one call of the blocked kernel. */
+#define IVF_NEAREST_LIST_BLOCK	256
+
 /* kmeans.c */
 extern int	IvfKmeans(float *samples, int nsamples, int dims, int k,
 					  bool spherical, float *centroids);
 extern Size IvfKmeansEstimateMemory(int nsamples, int dims, int k);
+extern Size IvfNearestEstimateMemory(int k, int dims, int batch_rows);
+extern void IvfNearestInit(IvfNearest *nr, const float *centroids, int k,
+						   int dims, bool euclidean, int batch_rows);
+extern void IvfNearestFind(IvfNearest *nr, const float *rows, int n,
+						   int *best, float *lower, float *second);
+extern void IvfNearestFree(IvfNearest *nr);
 
 /* build.c */
 extern IndexBuildResult *IvfBuild(Relation heap, ZvecIndex *zi, IndexInfo *info);

@@ -11,8 +11,14 @@
  * identical rows), seeding stops early: the index then has one list per
  * distinct sample, and the caller learns how many.  A sample is measured
  * against a new centroid only if the triangle inequality allows it to be
- * nearer than the sample's current one, and seeding leaves every sample
- * assigned to its nearest centroid.
+ * nearer than the sample's current one.  Seeding draws from a random
+ * subset of IVF_KMEANS_SEED_PER_CENTROID samples per centroid (one pass
+ * over its samples per centroid is its whole cost, and the iterations on
+ * all samples refine the seeds), falling back to all samples when the
+ * subset has fewer distinct values than k.  Then every sample is assigned
+ * to its nearest seed by IvfNearestFind(): a batch of samples against all
+ * seeds with the blocked dot-product kernel, which also gives lower bounds
+ * on every distance, so the first iteration starts with tight bounds.
  *
  * Iterations.  Each Lloyd iteration moves every centroid to the mean of its
  * samples and reassigns every sample to its nearest centroid.  The sums
@@ -37,7 +43,8 @@
  * samples cancel out) is reseeded at the sample farthest from its own
  * centroid, taken from a cluster that keeps at least one sample.
  *
- * Distances are the SIMD squared-L2 kernel, called directly.  The random
+ * Distances are the SIMD squared-L2 kernel, called directly, or the
+ * blocked dot-product kernel where many are wanted at once.  The random
  * choices come from a generator with a fixed seed, so the same rows give
  * the same index.  Every loop answers interrupts.
  *
@@ -63,6 +70,15 @@
 
 /* Samples between interrupt checks in the inner loops. */
 #define IVF_KMEANS_CHECK_EVERY	256
+
+/* Samples per centroid that k-means++ seeding draws from (a random subset). */
+#define IVF_KMEANS_SEED_PER_CENTROID	16
+
+/*
+ * Samples measured against the centroids together (IvfNearestFind); like
+ * IVF_BUILD_BATCH_ROWS, a multiple of the kernels' tile heights.
+ */
+#define IVF_KMEANS_BATCH		60
 
 /* Euclidean distance between two vectors. */
 static inline float
@@ -101,8 +117,239 @@ IvfKmeansEstimateMemory(int nsamples, int dims, int k)
 		bytes += (double) k * k * sizeof(float);
 	if (IvfKmeansUseElkan(nsamples, k))
 		bytes += (double) nsamples * k * sizeof(float);
+	bytes += IvfNearestEstimateMemory(k, dims, IVF_KMEANS_BATCH);
+	bytes += (double) dims * sizeof(float);
 	bytes += 64 * 1024;
 	return (Size) Min(bytes, (double) MaxAllocHugeSize);
+}
+
+/*
+ * Memory IvfNearestInit() allocates: the moved centroids, their squared
+ * lengths and mean, and per batch row its moved copy, the dot products
+ * with a block of centroids and the bookkeeping of the best ones.
+ */
+Size
+IvfNearestEstimateMemory(int k, int dims, int batch_rows)
+{
+	double		bytes;
+
+	bytes = (double) (k + 1) * dims * sizeof(float) + (double) k * sizeof(float);
+	bytes += (double) batch_rows *
+		((dims + IVF_NEAREST_LIST_BLOCK + 2) * sizeof(float));
+	return (Size) Min(bytes, (double) MaxAllocHugeSize);
+}
+
+/* Store x - mean into out; returns its squared length. */
+static float
+IvfNearestMove(const float *x, const float *mean, int dims, float *out)
+{
+	int			i;
+
+	for (i = 0; i < dims; i++)
+		out[i] = x[i] - mean[i];
+	return distance_kernels->ip(out, out, dims);
+}
+
+/*
+ * Prepare to find, among k centroids (dims floats each, one after
+ * another), the nearest one of each of up to batch_rows rows per
+ * IvfNearestFind() call.
+ *
+ * Euclidean: the nearest by L2 distance, the centroid c that minimises
+ * |c|^2 - 2 x.c.  Both x and c are first moved by minus the centroids'
+ * mean, which changes no distance but keeps the rounding of those terms
+ * relative to the spread of the data instead of to its distance from the
+ * origin.  Otherwise: the centroid with the largest x.c (spherical lists,
+ * whose distance is -x.c); the centroids are then read where they are and
+ * must stay there while nr is in use.  Allocates in CurrentMemoryContext
+ * (IvfNearestEstimateMemory); IvfNearestFree() releases it.
+ */
+void
+IvfNearestInit(IvfNearest *nr, const float *centroids, int k, int dims,
+			   bool euclidean, int batch_rows)
+{
+	int			i;
+	int			j;
+
+	nr->dims = dims;
+	nr->k = k;
+	nr->batch_rows = batch_rows;
+	nr->euclidean = euclidean;
+	nr->bias = palloc0(sizeof(float) * k);
+	nr->norms = palloc0(sizeof(float) * batch_rows);
+	nr->keys = palloc(sizeof(float) * batch_rows);
+	nr->products = palloc_extended(sizeof(float) * IVF_NEAREST_LIST_BLOCK * (Size) batch_rows,
+								   MCXT_ALLOC_HUGE);
+	nr->mean = NULL;
+	nr->rows = NULL;
+	nr->moved = (float *) centroids;	/* only read, unless euclidean */
+	if (!euclidean)
+		return;
+
+	nr->mean = palloc0(sizeof(float) * dims);
+	nr->rows = palloc_extended(sizeof(float) * dims * (Size) batch_rows, MCXT_ALLOC_HUGE);
+	nr->moved = palloc_extended(sizeof(float) * dims * (Size) k, MCXT_ALLOC_HUGE);
+	{
+		double	   *sum = palloc0(sizeof(double) * dims);
+
+		for (j = 0; j < k; j++)
+		{
+			for (i = 0; i < dims; i++)
+				sum[i] += centroids[(Size) j * dims + i];
+		}
+		for (i = 0; i < dims; i++)
+			nr->mean[i] = (float) (sum[i] / k);
+		pfree(sum);
+	}
+	for (j = 0; j < k; j++)
+	{
+		nr->bias[j] = IvfNearestMove(centroids + (Size) j * dims, nr->mean,
+									 dims, nr->moved + (Size) j * dims);
+		if ((j % IVF_KMEANS_CHECK_EVERY) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * A lower bound on the Euclidean distance between a moved row of squared
+ * length xx and a moved centroid of squared length cc, from the computed
+ * key cc - 2 x.c: float sums of dims terms are off by at most about
+ * dims * 2^-24 times the sum of the terms' sizes, which Cauchy-Schwarz
+ * bounds by (|x| + |c|)^2; four times that covers the rest of the rounding,
+ * the moves by the mean included.
+ */
+static inline float
+IvfNearestLower(int dims, float xx, float cc, float key)
+{
+	float		span = sqrtf(xx) + sqrtf(cc);
+	float		d2 = key + xx - (float) (dims + 8) * 0x1p-22f * span * span;
+
+	return d2 > 0 ? sqrtf(d2) : 0;
+}
+
+/*
+ * For each of rows x_0 .. x_{n-1} (n <= batch_rows, dims floats each, one
+ * after another), best[i] receives the nearest centroid (the lowest-numbered
+ * of equally near ones, as far as rounding tells).  Euclidean only: lower
+ * (if not NULL, n x k) receives a lower bound on every row's distance to
+ * every centroid, and second (if not NULL) a lower bound on each row's
+ * distance to every centroid other than its nearest.
+ */
+void
+IvfNearestFind(IvfNearest *nr, const float *rows, int n, int *best,
+			   float *lower, float *second)
+{
+	int			dims = nr->dims;
+	int			k = nr->k;
+	float		scale = nr->euclidean ? 2.0f : 1.0f;
+	float	   *low1 = NULL;	/* second: the lowest bound of each row */
+	float	   *low2 = NULL;	/* ... the next lowest */
+	int		   *low1_at = NULL; /* ... and the centroid of the lowest */
+	int			first;
+	int			i;
+	int			j;
+
+	Assert(n <= nr->batch_rows);
+	Assert(nr->euclidean || (lower == NULL && second == NULL));
+	if (nr->euclidean)
+	{
+		for (i = 0; i < n; i++)
+			nr->norms[i] = IvfNearestMove(rows + (Size) i * dims, nr->mean,
+										  dims, nr->rows + (Size) i * dims);
+		rows = nr->rows;
+	}
+	if (second != NULL)
+	{
+		low1 = palloc(sizeof(float) * n);
+		low2 = palloc(sizeof(float) * n);
+		low1_at = palloc(sizeof(int) * n);
+		for (i = 0; i < n; i++)
+		{
+			low1[i] = low2[i] = FLT_MAX;
+			low1_at[i] = -1;
+		}
+	}
+	for (i = 0; i < n; i++)
+	{
+		best[i] = -1;
+		nr->keys[i] = 0;
+	}
+
+	for (first = 0; first < k; first += IVF_NEAREST_LIST_BLOCK)
+	{
+		int			count = Min(IVF_NEAREST_LIST_BLOCK, k - first);
+		const float *bias = nr->bias + first;
+
+		CHECK_FOR_INTERRUPTS();
+		distance_kernels->ip_block(rows, n, nr->moved + (Size) first * dims,
+								   count, dims, nr->products);
+		for (i = 0; i < n; i++)
+		{
+			const float *p = nr->products + (Size) i * count;
+			int			b = best[i];
+			float		key = nr->keys[i];
+
+			for (j = 0; j < count; j++)
+			{
+				float		kj = bias[j] - scale * p[j];
+
+				if (b < 0 || kj < key)
+				{
+					b = first + j;
+					key = kj;
+				}
+			}
+			best[i] = b;
+			nr->keys[i] = key;
+
+			if (lower == NULL && second == NULL)
+				continue;
+			for (j = 0; j < count; j++)
+			{
+				float		lb = IvfNearestLower(dims, nr->norms[i], bias[j],
+												 bias[j] - 2.0f * p[j]);
+
+				if (lower != NULL)
+					lower[(Size) i * k + first + j] = lb;
+				if (second != NULL)
+				{
+					if (lb < low1[i])
+					{
+						low2[i] = low1[i];
+						low1[i] = lb;
+						low1_at[i] = first + j;
+					}
+					else if (lb < low2[i])
+						low2[i] = lb;
+				}
+			}
+		}
+	}
+
+	if (second != NULL)
+	{
+		for (i = 0; i < n; i++)
+			second[i] = low1_at[i] != best[i] ? low1[i] : low2[i];
+		pfree(low1);
+		pfree(low2);
+		pfree(low1_at);
+	}
+}
+
+/* Release what IvfNearestInit() allocated. */
+void
+IvfNearestFree(IvfNearest *nr)
+{
+	pfree(nr->bias);
+	pfree(nr->norms);
+	pfree(nr->keys);
+	pfree(nr->products);
+	if (nr->euclidean)
+	{
+		pfree(nr->mean);
+		pfree(nr->rows);
+		pfree(nr->moved);
+	}
 }
 
 /*
@@ -331,6 +578,71 @@ IvfKmeansSeed(const float *samples, int n, int dims, int k, float *centroids,
 	return chosen;
 }
 
+/*
+ * Make samples[0 .. m-1] a uniform random subset of samples[0 .. n-1]
+ * (a partial Fisher-Yates shuffle: row i swaps with a random row at or
+ * after it); tmp has room for one row.
+ */
+static void
+IvfKmeansShuffle(float *samples, int n, int m, int dims, float *tmp,
+				 pg_prng_state *rng)
+{
+	Size		bytes = sizeof(float) * dims;
+	int			i;
+
+	for (i = 0; i < m; i++)
+	{
+		int			j = (int) pg_prng_uint64_range(rng, i, n - 1);
+
+		if (j == i)
+			continue;
+		memcpy(tmp, samples + (Size) i * dims, bytes);
+		memcpy(samples + (Size) i * dims, samples + (Size) j * dims, bytes);
+		memcpy(samples + (Size) j * dims, tmp, bytes);
+		if ((i % IVF_KMEANS_CHECK_EVERY) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * Assign every sample to its nearest centroid with the blocked kernel
+ * (IvfNearestFind), IVF_KMEANS_BATCH samples at a time, and start the
+ * bounds: upper[i] the exact distance to its centroid, and either Elkan's
+ * per-centroid lower bounds (raw, n x k) or Hamerly's single one (lower).
+ */
+static void
+IvfKmeansAssignAll(const float *samples, int n, int dims, int k,
+				   const float *centroids, int *assign, float *upper,
+				   float *lower, float *raw)
+{
+	IvfNearest	nr;
+	int			first;
+	int			i;
+
+	IvfNearestInit(&nr, centroids, k, dims, true, IVF_KMEANS_BATCH);
+	for (first = 0; first < n; first += IVF_KMEANS_BATCH)
+	{
+		int			count = Min(IVF_KMEANS_BATCH, n - first);
+
+		IvfNearestFind(&nr, samples + (Size) first * dims, count,
+					   assign + first,
+					   raw != NULL ? raw + (Size) first * k : NULL,
+					   raw != NULL ? NULL : lower + first);
+		for (i = first; i < first + count; i++)
+		{
+			upper[i] = IvfKmeansDistance(samples + (Size) i * dims,
+										 centroids + (Size) assign[i] * dims,
+										 dims);
+			if (raw != NULL)
+			{
+				raw[(Size) i * k + assign[i]] = upper[i];
+				lower[i] = 0;
+			}
+		}
+	}
+	IvfNearestFree(&nr);
+}
+
 /* Move sample x from cluster from to cluster to in the running sums. */
 static inline void
 IvfKmeansMove(double *sums, int *counts, const float *x, int dims, int from,
@@ -355,8 +667,9 @@ IvfKmeansMove(double *sums, int *counts, const float *x, int dims, int from,
  * With spherical, samples must be unit vectors (or zero) and centroids
  * come out as unit vectors.  Returns the number of centroids, which is
  * below k only when the samples have fewer than k distinct values; 0 for
- * no samples.  Allocates in CurrentMemoryContext (see
- * IvfKmeansEstimateMemory) and frees what it allocated.
+ * no samples.  The samples may be reordered.  Allocates in
+ * CurrentMemoryContext (see IvfKmeansEstimateMemory) and frees what it
+ * allocated.
  *
  * The per-cluster sums are kept up to date as samples move, so an update
  * costs k means, not a pass over the samples.  With Elkan's bounds
@@ -379,6 +692,7 @@ IvfKmeans(float *samples, int n, int dims, int k, bool spherical,
 	int		   *counts;
 	float	   *half;			/* half the distance to the nearest other centroid */
 	float	   *shift;
+	int			seeds;			/* samples seeding draws from */
 	int			iter;
 	int			i;
 	int			j;
@@ -386,13 +700,28 @@ IvfKmeans(float *samples, int n, int dims, int k, bool spherical,
 	if (n <= 0 || k <= 0)
 		return 0;
 	pg_prng_seed(&rng, IVF_KMEANS_SEED);
+	k = Min(k, n);
 
 	assign = palloc_extended(sizeof(int) * n, MCXT_ALLOC_HUGE);
 	upper = palloc_extended(sizeof(float) * n, MCXT_ALLOC_HUGE);
 	lower = palloc_extended(sizeof(float) * n, MCXT_ALLOC_HUGE);
 	half = palloc(sizeof(float) * k);
-	k = IvfKmeansSeed(samples, n, dims, Min(k, n), centroids, assign, upper,
-					  half, &rng);
+
+	seeds = n;
+	if ((double) k * IVF_KMEANS_SEED_PER_CENTROID < n)
+	{
+		float	   *tmp = palloc(sizeof(float) * dims);
+
+		seeds = k * IVF_KMEANS_SEED_PER_CENTROID;
+		IvfKmeansShuffle(samples, n, seeds, dims, tmp, &rng);
+		pfree(tmp);
+	}
+	i = IvfKmeansSeed(samples, seeds, dims, k, centroids, assign, upper, half,
+					  &rng);
+	if (i < k && seeds < n)
+		i = IvfKmeansSeed(samples, n, dims, k, centroids, assign, upper, half,
+						  &rng);
+	k = i;
 
 	sums = palloc_extended(sizeof(double) * k * (Size) dims,
 						   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
@@ -406,15 +735,15 @@ IvfKmeans(float *samples, int n, int dims, int k, bool spherical,
 		raw = palloc_extended(sizeof(float) * k * (Size) n,
 							  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 
-	/* Seeding left every sample with its nearest centroid: exact bounds. */
+	/* Every sample to its nearest seed, with its bounds; the sums. */
+	IvfKmeansAssignAll(samples, n, dims, k, centroids, assign, upper, lower,
+					   raw);
 	for (i = 0; i < n; i++)
 	{
 		const float *x = samples + (Size) i * dims;
 		double	   *s = sums + (Size) assign[i] * dims;
 		int			d;
 
-		upper[i] = sqrtf(upper[i]);
-		lower[i] = 0;
 		for (d = 0; d < dims; d++)
 			s[d] += x[d];
 		counts[assign[i]]++;

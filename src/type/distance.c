@@ -306,12 +306,29 @@ DistancePortableL1(const float *a, const float *b, int n)
 	return DistancePortableReduce(a, b, n, ZVEC_REDUCE_L1);
 }
 
+/* Portable blocked dot products: one ip per pair of rows. */
+static void
+DistancePortableIpBlock(const float *a, int na, const float *b, int nb, int n,
+						float *out)
+{
+	int			i;
+	int			j;
+
+	for (i = 0; i < na; i++)
+	{
+		for (j = 0; j < nb; j++)
+			out[(size_t) i * nb + j] = DistancePortableIp(a + (size_t) i * n,
+														  b + (size_t) j * n, n);
+	}
+}
+
 static const DistanceKernels distance_portable = {
 	"portable",
 	DistancePortableL2sq,
 	DistancePortableIp,
 	DistancePortableCosine,
-	DistancePortableL1
+	DistancePortableL1,
+	DistancePortableIpBlock
 };
 
 
@@ -370,6 +387,7 @@ DistanceAvx2Sum(__m256 v)
 #define ZVEC_SIMD_FMA(x, y, acc) _mm256_fmadd_ps((x), (y), (acc))
 #define ZVEC_SIMD_ABS(x) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), (x))
 #define ZVEC_SIMD_SUM(v) DistanceAvx2Sum(v)
+#define ZVEC_SIMD_TILE_ROWS 2	/* 8 accumulators of the 16 registers */
 #include "type/distance_simd.h"
 
 /* Mask that enables the first r (1..15) lanes of an AVX-512 register. */
@@ -399,6 +417,7 @@ DistanceAvx512TailMask(int r)
 #define ZVEC_SIMD_FMA(x, y, acc) _mm512_fmadd_ps((x), (y), (acc))
 #define ZVEC_SIMD_ABS(x) _mm512_abs_ps(x)
 #define ZVEC_SIMD_SUM(v) _mm512_reduce_add_ps(v)
+#define ZVEC_SIMD_TILE_ROWS 6	/* 24 accumulators of the 32 registers */
 #include "type/distance_simd.h"
 
 #endif							/* ZVEC_DISTANCE_X86 */

@@ -33,6 +33,17 @@ typedef struct DistanceKernels
 
 	/* sum of |a[i] - b[i]|, accumulated in float4 */
 	float		(*l1) (const float *a, const float *b, int n);
+
+	/*
+	 * Dot products of every one of na rows a_i with every one of nb rows
+	 * b_j, rows of n floats stored one after another: out[i * nb + j] =
+	 * a_i . b_j, accumulated in float4.  One call does the work of na * nb
+	 * calls of ip, loading each register of a row once for several rows of
+	 * the other (a blocked matrix product, for assigning many vectors to
+	 * many centroids).
+	 */
+	void		(*ip_block) (const float *a, int na, const float *b, int nb,
+							 int n, float *out);
 } DistanceKernels;
 
 /* The kernels in use; set by DistanceChooseKernels(). */

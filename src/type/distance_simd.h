@@ -21,6 +21,9 @@
  *	ZVEC_SIMD_FMA(x, y, acc)	x * y + acc, rounded once
  *	ZVEC_SIMD_ABS(x)			|x|
  *	ZVEC_SIMD_SUM(v)			sum of the lanes of v, as a float
+ *	ZVEC_SIMD_TILE_ROWS			rows of a in one tile of IpBlock() (its
+ *								tiles hold that many times four
+ *								accumulators, which must fit the registers)
  *
  * and undefines them all at its end, ready for the next set.  The macros
  * must evaluate their arguments once.  All four kernels share one loop,
@@ -174,12 +177,134 @@ ZVEC_SIMD_NAME(L1)(const float *a, const float *b, int n)
 	return ZVEC_SIMD_NAME(Reduce)(a, b, n, ZVEC_REDUCE_L1, NULL, NULL);
 }
 
+/* Columns (rows of b) in one tile of IpBlock(). */
+#define ZVEC_SIMD_TILE_COLS 4
+
+/*
+ * One tile of IpBlock(): the dot products of rows a[0..mr-1] with rows
+ * b[0..nr-1] (n floats each) into out, whose rows are ldo floats apart.
+ * Always inlined with constant mr <= ZVEC_SIMD_TILE_ROWS and nr <=
+ * ZVEC_SIMD_TILE_COLS (at most 8 and 4), so the loops over them unroll and the mr x nr
+ * accumulators live in registers: each register of a row of a is loaded
+ * once for nr rows of b, each of b once for mr rows of a.  Each accumulator
+ * is its own dependency chain, so the tile needs no further unrolling; the
+ * last n % WIDTH elements come in by a masked load.
+ */
+ZVEC_SIMD_TARGET static ZVEC_ALWAYS_INLINE void
+ZVEC_SIMD_NAME(IpTile)(const float *a, const float *b, int n, float *out,
+					   int ldo, int mr, int nr)
+{
+	ZVEC_SIMD_VEC acc[ZVEC_SIMD_TILE_ROWS][ZVEC_SIMD_TILE_COLS];
+	ZVEC_SIMD_VEC x[ZVEC_SIMD_TILE_ROWS];
+	ZVEC_SIMD_VEC y;
+	int			i;
+	int			j;
+	int			k;
+
+#pragma GCC unroll 8
+	for (i = 0; i < mr; i++)
+	{
+#pragma GCC unroll 8
+		for (j = 0; j < nr; j++)
+			acc[i][j] = ZVEC_SIMD_ZERO();
+	}
+	for (k = 0; k + ZVEC_SIMD_WIDTH <= n; k += ZVEC_SIMD_WIDTH)
+	{
+#pragma GCC unroll 8
+		for (i = 0; i < mr; i++)
+			x[i] = ZVEC_SIMD_LOAD(a + (size_t) i * n + k);
+#pragma GCC unroll 8
+		for (j = 0; j < nr; j++)
+		{
+			y = ZVEC_SIMD_LOAD(b + (size_t) j * n + k);
+#pragma GCC unroll 8
+			for (i = 0; i < mr; i++)
+				acc[i][j] = ZVEC_SIMD_FMA(x[i], y, acc[i][j]);
+		}
+	}
+	if (k < n)
+	{
+		ZVEC_SIMD_MASK m = ZVEC_SIMD_TAIL_MASK(n - k);
+
+#pragma GCC unroll 8
+		for (i = 0; i < mr; i++)
+			x[i] = ZVEC_SIMD_LOAD_TAIL(a + (size_t) i * n + k, m);
+#pragma GCC unroll 8
+		for (j = 0; j < nr; j++)
+		{
+			y = ZVEC_SIMD_LOAD_TAIL(b + (size_t) j * n + k, m);
+#pragma GCC unroll 8
+			for (i = 0; i < mr; i++)
+				acc[i][j] = ZVEC_SIMD_FMA(x[i], y, acc[i][j]);
+		}
+	}
+#pragma GCC unroll 8
+	for (i = 0; i < mr; i++)
+	{
+#pragma GCC unroll 8
+		for (j = 0; j < nr; j++)
+			out[(size_t) i * ldo + j] = ZVEC_SIMD_SUM(acc[i][j]);
+	}
+}
+
+/*
+ * The dot products of rows a[0..mr-1] with every row of b, a strip of
+ * tiles: full ones, then b's leftover rows one at a time.  A strip's rows
+ * of a stay in the L1 cache while b's rows pass.
+ */
+ZVEC_SIMD_TARGET static ZVEC_ALWAYS_INLINE void
+ZVEC_SIMD_NAME(IpStrip)(const float *a, const float *b, int nb, int n,
+						float *out, int mr)
+{
+	int			j;
+
+	for (j = 0; j + ZVEC_SIMD_TILE_COLS <= nb; j += ZVEC_SIMD_TILE_COLS)
+		ZVEC_SIMD_NAME(IpTile)(a, b + (size_t) j * n, n, out + j, nb, mr,
+							   ZVEC_SIMD_TILE_COLS);
+	for (; j < nb; j++)
+		ZVEC_SIMD_NAME(IpTile)(a, b + (size_t) j * n, n, out + j, nb, mr, 1);
+}
+
+/*
+ * SIMD blocked dot products (DistanceKernels.ip_block): strips of
+ * ZVEC_SIMD_TILE_ROWS rows of a, then the rows left over in strips of 4,
+ * 2 and 1 (so a leftover never runs a row at a time when it need not).
+ */
+ZVEC_SIMD_TARGET static void
+ZVEC_SIMD_NAME(IpBlock)(const float *a, int na, const float *b, int nb,
+						int n, float *out)
+{
+	int			i = 0;
+
+	for (; i + ZVEC_SIMD_TILE_ROWS <= na; i += ZVEC_SIMD_TILE_ROWS)
+		ZVEC_SIMD_NAME(IpStrip)(a + (size_t) i * n, b, nb, n,
+								out + (size_t) i * nb, ZVEC_SIMD_TILE_ROWS);
+	if (ZVEC_SIMD_TILE_ROWS > 4 && na - i >= 4)
+	{
+		ZVEC_SIMD_NAME(IpStrip)(a + (size_t) i * n, b, nb, n,
+								out + (size_t) i * nb, 4);
+		i += 4;
+	}
+	if (ZVEC_SIMD_TILE_ROWS > 2 && na - i >= 2)
+	{
+		ZVEC_SIMD_NAME(IpStrip)(a + (size_t) i * n, b, nb, n,
+								out + (size_t) i * nb, 2);
+		i += 2;
+	}
+	if (i < na)
+		ZVEC_SIMD_NAME(IpStrip)(a + (size_t) i * n, b, nb, n,
+								out + (size_t) i * nb, 1);
+}
+
+#undef ZVEC_SIMD_TILE_COLS
+
 static const DistanceKernels ZVEC_SIMD_KERNELS = {
 	ZVEC_SIMD_SET,
 	ZVEC_SIMD_NAME(L2sq),
 	ZVEC_SIMD_NAME(Ip),
 	ZVEC_SIMD_NAME(Cosine),
-	ZVEC_SIMD_NAME(L1)
+	ZVEC_SIMD_NAME(L1),
+	ZVEC_SIMD_NAME(IpBlock)
 };
 
 #undef ZVEC_SIMD_TARGET
@@ -198,3 +323,4 @@ static const DistanceKernels ZVEC_SIMD_KERNELS = {
 #undef ZVEC_SIMD_FMA
 #undef ZVEC_SIMD_ABS
 #undef ZVEC_SIMD_SUM
+#undef ZVEC_SIMD_TILE_ROWS

@@ -26,6 +26,11 @@
  * as long as no square underflows; the subnormal family therefore skips
  * cosine, and zero vectors are tested separately (they must give NaN).
  *
+ * ip_block, the blocked dot products, is checked product by product
+ * against the same double reference and ip's tolerance, for blocks of 1..13
+ * by 1..13 rows (full tiles, partial tiles and leftovers of every set) and
+ * dimensions from 1 to 1000, and must write nothing past its results.
+ *
  * Further checks: for n < 8 every set is bit-identical to a sequential
  * loop in index order, as pgvector sums (plain multiply-add for the portable
  * set; fmaf() for the FMA-capable AVX2 and AVX-512 sets, as pgvector's "fma"
@@ -695,6 +700,124 @@ TestSummary(void)
 	}
 }
 
+/* Shapes and dimensions TestIpBlock() tries. */
+#define ZVEC_TEST_BLOCK_MAX_ROWS 13
+static const int block_dims[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 47, 64,
+100, 128, 300, 768, 1000};
+
+#define ZVEC_TEST_BLOCK_NDIMS ((int) (sizeof(block_dims) / sizeof(block_dims[0])))
+
+/* The value families TestIpBlock() fills rows from. */
+static const int block_fams[] = {FAM_UNIFORM, FAM_LARGE, FAM_TINY};
+
+#define ZVEC_TEST_BLOCK_NFAMS ((int) (sizeof(block_fams) / sizeof(block_fams[0])))
+
+/* Fill count rows of n floats, one after another, from family fam. */
+static void
+TestFillRows(int fam, int count, int n, float *x)
+{
+	int			i;
+
+	for (i = 0; i < count * n; i++)
+	{
+		if (fam == FAM_LARGE)
+			x[i] = RandMagnitude(50, 4);
+		else if (fam == FAM_TINY)
+			x[i] = RandMagnitude(-62, 4);
+		else
+			x[i] = RandUniform();
+	}
+}
+
+/*
+ * ip_block of kernel set k against the double reference, with ip's
+ * tolerance per product, for every na, nb in 1..13 (full tiles, partial
+ * tiles and leftovers of every set), the dimensions in block_dims and three
+ * value families; out's entries past na * nb must stay untouched.
+ */
+static void
+TestIpBlock(int k)
+{
+	const DistanceKernels *ks = sets[k];
+	int			maxn = block_dims[ZVEC_TEST_BLOCK_NDIMS - 1];
+	int			rows = ZVEC_TEST_BLOCK_MAX_ROWS;
+	float	   *abuf = malloc(((size_t) rows * maxn + 4) * sizeof(float));
+	float	   *bbuf = malloc(((size_t) rows * maxn + 4) * sizeof(float));
+	float	   *out = malloc(((size_t) rows * rows + 1) * sizeof(float));
+	TestStat	st;
+	int			overrun = 0;
+	int			cases = 0;
+	int			d;
+	int			fi;
+	char		name[256];
+
+	if (abuf == NULL || bbuf == NULL || out == NULL)
+	{
+		printf("Bail out! out of memory\n");
+		exit(1);
+	}
+	memset(&st, 0, sizeof(st));
+	for (fi = 0; fi < ZVEC_TEST_BLOCK_NFAMS; fi++)
+	{
+		for (d = 0; d < ZVEC_TEST_BLOCK_NDIMS; d++)
+		{
+			int			n = block_dims[d];
+			int			na;
+			int			nb;
+
+			for (na = 1; na <= rows; na++)
+			{
+				for (nb = 1; nb <= rows; nb++)
+				{
+					/* misaligned rows, as the vectors of a page are */
+					float	   *a = abuf + (na + nb) % 4;
+					float	   *b = bbuf + (na * nb) % 4;
+					int			i;
+					int			j;
+
+					rng_state = ZVEC_TEST_SEED + UINT64_C(0x10000000) * (uint64_t) (fi + 1) +
+						(uint64_t) (n * 100 + na * 10 + nb);
+					TestFillRows(block_fams[fi], na, n, a);
+					TestFillRows(block_fams[fi], nb, n, b);
+					for (i = 0; i <= na * nb; i++)
+						out[i] = -1.0f;
+					ks->ip_block(a, na, b, nb, n, out);
+					if (out[na * nb] != -1.0f)
+						overrun++;
+					for (i = 0; i < na; i++)
+					{
+						for (j = 0; j < nb; j++)
+						{
+							double		ref[NFUNCS];
+							double		absum[NFUNCS];
+
+							TestReference(a + (size_t) i * n, b + (size_t) j * n, n,
+										  ref, absum);
+							TestCheck(&st, FN_IP, n, out[i * nb + j], ref[FN_IP],
+									  absum[FN_IP]);
+							cases++;
+						}
+					}
+				}
+			}
+		}
+	}
+
+	snprintf(name, sizeof(name),
+			 "%s ip_block: every product within %s (%d products: %dx%d blocks up to %d, n up to %d, uniform/large/tiny)",
+			 ks->name, TestTolName(FN_IP), cases, rows, rows, rows, maxn);
+	TestReport(st.failures == 0, name);
+	if (st.failures > 0)
+		printf("#   %d product(s) failed; worst n=%d: kernel=%.9g reference=%.17g tolerance=%.3g\n",
+			   st.failures, st.worst_n, st.worst_got, st.worst_ref, st.worst_tol);
+	snprintf(name, sizeof(name), "%s ip_block: writes na * nb results, no more",
+			 ks->name);
+	TestReport(overrun == 0, name);
+	free(abuf);
+	free(bbuf);
+	free(out);
+}
+
 /* Run all checks and print TAP. */
 int
 main(void)
@@ -713,9 +836,9 @@ main(void)
 		return 1;
 	}
 
-	/* per set: 31 accuracy, 2 cosine edge, 1 choice, 4 identity */
+	/* per set: 31 accuracy, 2 cosine edge, 1 choice, 4 identity, 2 block */
 	ntests = nsets * (4 * NFAMS - 1) + nsets * 2 + nsets * NFUNCS +
-		NFUNCS + 1 + nsets + 2;
+		NFUNCS + 1 + nsets + 2 + nsets * 2;
 	printf("1..%d\n", ntests);
 	printf("# kernel sets:");
 	for (k = 0; k < nsets; k++)
@@ -744,6 +867,8 @@ main(void)
 		TestReportIdentity(k);
 	for (k = 0; k < nsets; k++)
 		TestCosineEdges(k, abuf, bbuf);
+	for (k = 0; k < nsets; k++)
+		TestIpBlock(k);
 	TestReportGuard();
 	TestReportChoice();
 	TestSummary();
