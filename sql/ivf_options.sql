@@ -29,6 +29,16 @@ SELECT relname, reloptions FROM pg_class WHERE relname LIKE 'opt\_%' ORDER BY re
 SELECT relname, (pg_temp.ivf_lists(relname)).* FROM pg_class
 WHERE relname LIKE 'opt\_%' ORDER BY relname;
 DROP INDEX opt_ivf, opt_min, opt_max, opt_case;
+-- Under cosine a zero vector is not indexed, and the default counts only
+-- rows that are: 2,500 zero vectors and 1,500 others give one list, not 4
+-- (the sampling pass reads a row's vector only if it is sampled, and
+-- scales the rows it counted by the share of indexable ones sampled).
+CREATE TABLE opt_zero (v vector(3));
+INSERT INTO opt_zero SELECT CASE WHEN i % 8 < 5 THEN '[0,0,0]'
+	ELSE ARRAY[i, i % 7, 1]::real[]::vector END FROM generate_series(1, 4000) i;
+CREATE INDEX opt_zero_ivf ON opt_zero USING zvec (v vector_cosine_ops) WITH (algorithm = 'ivf');
+SELECT (pg_temp.ivf_lists('opt_zero_ivf')).*;
+DROP TABLE opt_zero;
 
 -- lists: 1 .. 32768.
 SELECT pg_temp.err($$CREATE INDEX ON opt USING zvec (v) WITH (algorithm = 'ivf', lists = 0)$$);

@@ -17,10 +17,13 @@
  *    it goes into the reservoir.  S is IVF_SAMPLE_PER_LIST (64) rows per
  *    list, at least IVF_SAMPLE_MIN (4,096), so every row of a table of up
  *    to that many rows is used (100 lists: 6,400 rows).  The pass also
- *    counts the rows, from which the number of lists is chosen when the lists option is not given:
- *    rows / 1000 up to a million rows, sqrt(rows) beyond, at least 1.
+ *    counts the rows, from which the number of lists is chosen when the
+ *    lists option is not given: rows / 1000 up to a million rows,
+ *    sqrt(rows) beyond, at least 1.
  *    For cosine and inner-product indexes the sampled vectors are scaled
- *    to unit length (spherical k-means).
+ *    to unit length (spherical k-means); sampled rows that are not
+ *    indexable (zero vectors under cosine) are dropped from the sample,
+ *    and the rows counted scaled by their share.
  * 2. k-means (kmeans.c) turns the sample into the centroids.  A table
  *    with fewer distinct sampled vectors than lists gets one list per
  *    distinct vector; an empty table gets one list.
@@ -71,7 +74,7 @@
 
 /*
  * Rows the assignment gathers before measuring them against the centroids
- * (a multiple of every kernel set's tile height: 2, 4 and 6 rows) ...
+ * (a multiple of the AVX-512 and AVX2 tile heights, 6 and 2 rows) ...
  */
 #define IVF_BUILD_BATCH_ROWS	60
 
@@ -93,6 +96,7 @@ typedef struct IvfBuildState
 	/* sampling */
 	pg_prng_state rng;
 	float	   *samples;		/* nsamples vectors, row after row */
+	bool	   *filled;			/* per slot: holds an indexable vector */
 	int			nsamples;
 	int			capacity;		/* vectors the reservoir has room for */
 	int			target;			/* the sample size wanted */
@@ -180,7 +184,7 @@ IvfBuildEstimateMemory(const IvfLayout *layout, int nsamples, int lists,
 
 	lists = Max(1, Min(lists, nsamples));
 	if (with_sample)
-		bytes += (double) nsamples * layout->vector_bytes;
+		bytes += (double) nsamples * (layout->vector_bytes + sizeof(bool));
 	bytes += IvfKmeansEstimateMemory(nsamples, layout->dims, lists);
 	bytes += (double) lists * layout->vector_bytes;
 	bytes += (double) lists * (layout->record_size + sizeof(char *) + sizeof(StoreSlot));
@@ -201,12 +205,19 @@ IvfBuildGrowSample(IvfBuildState *bs, int capacity)
 	capacity = Min(capacity, bs->target);
 	if (capacity <= bs->capacity)
 		return;
-	GovernorGrow(bs->cxt, (Size) (capacity - bs->capacity) * bs->layout.vector_bytes);
+	GovernorGrow(bs->cxt, (Size) (capacity - bs->capacity) *
+				 (bs->layout.vector_bytes + sizeof(bool)));
 	old = MemoryContextSwitchTo(bs->cxt);
 	if (bs->samples == NULL)
+	{
 		bs->samples = palloc_extended(bs->layout.vector_bytes * capacity, MCXT_ALLOC_HUGE);
+		bs->filled = palloc_extended(sizeof(bool) * capacity, MCXT_ALLOC_HUGE);
+	}
 	else
+	{
 		bs->samples = repalloc_huge(bs->samples, bs->layout.vector_bytes * capacity);
+		bs->filled = repalloc_huge(bs->filled, sizeof(bool) * capacity);
+	}
 	MemoryContextSwitchTo(old);
 	bs->capacity = capacity;
 }
@@ -246,8 +257,11 @@ IvfBuildSampleCallback(Relation index, ItemPointer tid, Datum *values,
 	/*
 	 * Choose the reservoir slot first, and read the vector only for a row
 	 * that gets one: most rows of a large table are passed over without
-	 * being detoasted.  (A row whose vector turns out not indexable, a zero
-	 * vector under cosine, counts as seen but takes no slot.)
+	 * being detoasted.  The reservoir is thus a uniform sample of the
+	 * non-null rows; a slot whose row turns out not indexable (a zero
+	 * vector under cosine) is left empty, and IvfBuildCompactSample()
+	 * drops the empty slots, which keeps the rest a uniform sample of the
+	 * indexable rows.
 	 */
 	if (isnull[0])
 		return;
@@ -264,25 +278,52 @@ IvfBuildSampleCallback(Relation index, ItemPointer tid, Datum *values,
 	if (pos < 0)
 		return;
 
+	if (pos == bs->nsamples)
+	{
+		if (bs->nsamples == bs->capacity)
+			IvfBuildGrowSample(bs, Max(bs->capacity * 2, IVF_SAMPLE_MIN_CAPACITY));
+		bs->nsamples++;
+	}
 	old = MemoryContextSwitchTo(bs->tuple_cxt);
 	v = IvfBuildPrepare(bs, values, isnull);
+	bs->filled[pos] = (v != NULL);
 	if (v != NULL)
 	{
-		float	   *dst;
+		float	   *dst = bs->samples + (Size) pos * bs->layout.dims;
 
-		if (pos == bs->nsamples)
-		{
-			if (bs->nsamples == bs->capacity)
-				IvfBuildGrowSample(bs, Max(bs->capacity * 2, IVF_SAMPLE_MIN_CAPACITY));
-			bs->nsamples++;
-		}
-		dst = bs->samples + (Size) pos * bs->layout.dims;
 		memcpy(dst, v->x, bs->layout.vector_bytes);
 		if (bs->spherical)
 			IvfNormalize(dst, bs->layout.dims);
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(bs->tuple_cxt);
+}
+
+/*
+ * Drop the reservoir's empty slots (rows that were not indexable), and
+ * scale the count of rows seen by the share of indexable ones among the
+ * sampled, which is exact when every sampled row was indexable (always,
+ * for L2).
+ */
+static void
+IvfBuildCompactSample(IvfBuildState *bs)
+{
+	Size		vb = bs->layout.vector_bytes;
+	int			kept = 0;
+	int			i;
+
+	for (i = 0; i < bs->nsamples; i++)
+	{
+		if (!bs->filled[i])
+			continue;
+		if (kept != i)
+			memcpy(bs->samples + (Size) kept * bs->layout.dims,
+				   bs->samples + (Size) i * bs->layout.dims, vb);
+		kept++;
+	}
+	if (kept < bs->nsamples)
+		bs->seen = floor(bs->seen * kept / bs->nsamples);
+	bs->nsamples = kept;
 }
 
 /* Append list j's segment buffer to the store, chained to its last one. */
@@ -518,6 +559,7 @@ IvfBuild(Relation heap, ZvecIndex *zi, IndexInfo *info)
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) bs.estimate);
 	(void) table_index_build_scan(heap, bs.index, info, true, true,
 								  IvfBuildSampleCallback, &bs, NULL);
+	IvfBuildCompactSample(&bs);
 
 	/* 2. k-means, with the lists chosen from the rows actually seen. */
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, ZVEC_PHASE_TRAIN);

@@ -102,8 +102,10 @@ IvfKmeansUseElkan(int nsamples, int k)
 /*
  * Memory IvfKmeans() allocates for itself (the samples and centroids are
  * the caller's): per sample its cluster and two bounds, per centroid the
- * sums in double precision, the previous position, counts and shifts, and
- * the centroid distance matrix when k is small enough to keep one.
+ * sums in double precision, the previous position, counts and shifts,
+ * the centroid distance matrix when k is small enough to keep one,
+ * Elkan's bounds when they fit, the state of IvfNearestFind() and the
+ * row the shuffle swaps through.
  */
 Size
 IvfKmeansEstimateMemory(int nsamples, int dims, int k)
@@ -134,6 +136,7 @@ IvfNearestEstimateMemory(int k, int dims, int batch_rows)
 	double		bytes;
 
 	bytes = (double) (k + 1) * dims * sizeof(float) + (double) k * sizeof(float);
+	bytes += (double) dims * sizeof(double);	/* the mean's sums */
 	bytes += (double) batch_rows *
 		((dims + IVF_NEAREST_LIST_BLOCK + 2) * sizeof(float));
 	return (Size) Min(bytes, (double) MaxAllocHugeSize);
@@ -178,8 +181,8 @@ IvfNearestInit(IvfNearest *nr, const float *centroids, int k, int dims,
 	nr->bias = palloc0(sizeof(float) * k);
 	nr->norms = palloc0(sizeof(float) * batch_rows);
 	nr->keys = palloc(sizeof(float) * batch_rows);
-	nr->products = palloc_extended(sizeof(float) * IVF_NEAREST_LIST_BLOCK * (Size) batch_rows,
-								   MCXT_ALLOC_HUGE);
+	nr->products = palloc_extended(sizeof(float) * IVF_NEAREST_LIST_BLOCK *
+								   (Size) batch_rows, MCXT_ALLOC_HUGE);
 	nr->mean = NULL;
 	nr->rows = NULL;
 	nr->moved = (float *) centroids;	/* only read, unless euclidean */

@@ -183,8 +183,8 @@ ZVEC_SIMD_NAME(L1)(const float *a, const float *b, int n)
 /*
  * One tile of IpBlock(): the dot products of rows a[0..mr-1] with rows
  * b[0..nr-1] (n floats each) into out, whose rows are ldo floats apart.
- * Always inlined with constant mr <= ZVEC_SIMD_TILE_ROWS and nr <=
- * ZVEC_SIMD_TILE_COLS (at most 8 and 4), so the loops over them unroll and the mr x nr
+ * Always inlined with constant mr <= ZVEC_SIMD_TILE_ROWS (6 or 2) and
+ * nr <= ZVEC_SIMD_TILE_COLS (4), so the loops over them unroll and the mr x nr
  * accumulators live in registers: each register of a row of a is loaded
  * once for nr rows of b, each of b once for mr rows of a.  Each accumulator
  * is its own dependency chain, so the tile needs no further unrolling; the
