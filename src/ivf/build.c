@@ -578,8 +578,12 @@ IvfBuild(Relation heap, ZvecIndex *zi, IndexInfo *info)
 	if (bs.nlists == 0)
 		bs.nlists = 1;			/* no rows: one list, its centroid zero */
 	if (bs.samples != NULL)
+	{
 		pfree(bs.samples);
+		pfree(bs.filled);
+	}
 	bs.samples = NULL;
+	bs.filled = NULL;
 	IvfBuildAssignBegin(&bs);
 	bs.segments = palloc0(sizeof(char *) * bs.nlists);
 	bs.last = palloc(sizeof(StoreSlot) * bs.nlists);
